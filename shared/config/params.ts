@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/** `<n>s|m|h|d|mo`, the budget durations MishikaLLM understands. */
+const budgetDuration = z
+  .string()
+  .regex(/^[1-9]\d*(s|m|h|d|mo)$/, { error: 'a duration like 30s, 15m, 24h, 30d or 1mo' });
+
+const models = z.array(z.string().min(1, { error: 'a model name' }), {
+  error: 'a list of model names, e.g. ["gpt-4o"]',
+});
+
+const budget = z.number({ error: 'a number of USD' }).nonnegative({ error: 'a budget >= 0' });
+const limit = z
+  .number({ error: 'a whole number' })
+  .int({ error: 'a whole number' })
+  .nonnegative({ error: 'a limit >= 0' });
+
+function mappingOf(keys: readonly string[]) {
+  return (issue: { code?: string; keys?: readonly string[] }) =>
+    issue.code === 'unrecognized_keys'
+      ? `only known keys (unknown: ${(issue.keys ?? []).join(', ')}; known: ${keys.join(', ')})`
+      : `a mapping of ${keys.join(', ')}`;
+}
+
+export const userRoles = [
+  'proxy_admin',
+  'proxy_admin_viewer',
+  'internal_user',
+  'internal_user_viewer',
+] as const;
+
+export const defaultTeamParamsSchema = z.strictObject(
+  {
+    max_budget: budget.optional(),
+    budget_duration: budgetDuration.optional(),
+    models: models.optional(),
+    tpm_limit: limit.optional(),
+    rpm_limit: limit.optional(),
+    team_member_permissions: z.array(z.string()).optional(),
+  },
+  {
+    error: mappingOf([
+      'max_budget',
+      'budget_duration',
+      'models',
+      'tpm_limit',
+      'rpm_limit',
+      'team_member_permissions',
+    ]),
+  },
+);
+
+export const defaultUserParamsSchema = z.strictObject(
+  {
+    user_role: z.enum(userRoles, { error: `one of ${userRoles.join(', ')}` }).optional(),
+    max_budget: budget.optional(),
+    budget_duration: budgetDuration.optional(),
+    models: models.optional(),
+    tpm_limit: limit.optional(),
+    rpm_limit: limit.optional(),
+  },
+  {
+    error: mappingOf([
+      'user_role',
+      'max_budget',
+      'budget_duration',
+      'models',
+      'tpm_limit',
+      'rpm_limit',
+    ]),
+  },
+);
+
+export type DefaultTeamParams = z.infer<typeof defaultTeamParamsSchema>;
+export type DefaultUserParams = z.infer<typeof defaultUserParamsSchema>;
+
+/** The YAML settings file: operators may point at the proxy's own config, so other keys pass. */
+export const settingsFileSchema = z.looseObject({
+  mishikallm_settings: z
+    .looseObject({
+      default_team_params: defaultTeamParamsSchema.optional(),
+      default_internal_user_params: defaultUserParamsSchema.optional(),
+    })
+    .optional(),
+});

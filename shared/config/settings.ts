@@ -1,0 +1,369 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { SyncServiceError } from '../errors.js';
+import { parseNcrontab } from './ncrontab.js';
+import {
+  defaultTeamParamsSchema,
+  defaultUserParamsSchema,
+  settingsFileSchema,
+  type DefaultTeamParams,
+  type DefaultUserParams,
+} from './params.js';
+
+export type GraphAuth = 'client_secret' | 'certificate' | 'managed_identity';
+export type GroupMembership = 'transitive' | 'direct';
+
+export type TablesConnection =
+  | { kind: 'connection-string'; connectionString: string }
+  | { kind: 'endpoint'; endpoint: string }
+  | { kind: 'azurite' };
+
+export interface Settings {
+  readonly entra: {
+    readonly tenantId: string;
+    readonly clientId: string;
+    readonly clientSecret: string | undefined;
+    readonly clientCertificatePath: string | undefined;
+    readonly appIdUri: string;
+    readonly servicePrincipalId: string | undefined;
+    readonly authorityHost: string;
+    readonly graphEndpoint: string;
+    readonly graphAuth: GraphAuth;
+    readonly managedIdentityClientId: string | undefined;
+    readonly groupsClaimAuthoritative: boolean;
+    readonly assignedGroupsCacheSeconds: number;
+  };
+  readonly tables: TablesConnection & { readonly prefix: string };
+  readonly sync: {
+    readonly schedule: string;
+    readonly groupMembership: GroupMembership;
+    readonly maxMembershipRemovalsPerRun: number;
+  };
+  readonly login: {
+    readonly postLoginRedirectUrl: string;
+    readonly allowedRedirectOrigins: readonly string[];
+    readonly sessionSecret: string | undefined;
+  };
+  readonly defaults: {
+    readonly team: DefaultTeamParams;
+    readonly user: DefaultUserParams;
+  };
+}
+
+export const DEFAULT_SYNC_SCHEDULE = '0 */30 * * * *';
+export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+export const DEFAULT_GRAPH_ENDPOINT = 'https://graph.microsoft.com';
+
+const guid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
+    error: 'a GUID like 00000000-0000-0000-0000-000000000000',
+  })
+  .transform((value) => value.toLowerCase());
+
+const httpsUrl = z
+  .url({ protocol: /^https$/, error: 'an https:// URL' })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const boolean = z
+  .enum(['true', 'false', '1', '0'], { error: 'true or false' })
+  .transform((value) => value === 'true' || value === '1');
+
+function wholeNumber(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, { error: `a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `a whole number from ${min} to ${max}` })
+        .max(max, { error: `a whole number from ${min} to ${max}` }),
+    );
+}
+
+const ncrontab = z.string().superRefine((value, context) => {
+  const parsed = parseNcrontab(value);
+  if (!parsed.ok) {
+    context.addIssue({
+      code: 'custom',
+      message: `an NCRONTAB expression (second minute hour day month day-of-week): ${parsed.reason}`,
+    });
+  }
+});
+
+function jsonOf<T extends z.ZodType>(schema: T) {
+  return z.string().transform((text, context): z.output<T> => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      context.addIssue({ code: 'custom', message: 'a JSON object' });
+      return z.NEVER;
+    }
+    const result = schema.safeParse(value);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        context.addIssue({
+          code: 'custom',
+          message: `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`,
+        });
+      }
+      return z.NEVER;
+    }
+    return result.data;
+  });
+}
+
+const environmentSchema = z.object({
+  ENTRA_TENANT_ID: guid,
+  ENTRA_CLIENT_ID: guid,
+  ENTRA_CLIENT_SECRET: z.string().optional(),
+  ENTRA_CLIENT_CERTIFICATE_PATH: z.string().optional(),
+  ENTRA_APP_ID_URI: z.string().min(1).optional(),
+  ENTRA_SERVICE_PRINCIPAL_ID: guid.optional(),
+  ENTRA_AUTHORITY_HOST: httpsUrl.default(DEFAULT_AUTHORITY_HOST),
+  GRAPH_ENDPOINT: httpsUrl.default(DEFAULT_GRAPH_ENDPOINT),
+  GRAPH_AUTH: z
+    .enum(['client_secret', 'certificate', 'managed_identity'], {
+      error: 'client_secret, certificate or managed_identity',
+    })
+    .optional(),
+  AZURE_CLIENT_ID: guid.optional(),
+  GROUPS_CLAIM_AUTHORITATIVE: boolean.default(false),
+  ASSIGNED_GROUPS_CACHE_SECONDS: wholeNumber(0, 3600).default(60),
+  TABLES_CONNECTION_STRING: z
+    .string()
+    .regex(/(^|;)\s*(TableEndpoint|AccountName|UseDevelopmentStorage)\s*=/i, {
+      error: 'a storage connection string (AccountName=...;AccountKey=... or TableEndpoint=...)',
+    })
+    .optional(),
+  TABLES_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'a URL like https://<account>.table.core.windows.net' })
+    .optional(),
+  TABLE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/, {
+      error: 'letters and digits, starting with a letter, at most 40 characters',
+    })
+    .default(''),
+  SYNC_SCHEDULE: ncrontab.default(DEFAULT_SYNC_SCHEDULE),
+  GROUP_MEMBERSHIP: z
+    .enum(['transitive', 'direct'], { error: 'transitive or direct' })
+    .default('transitive'),
+  MAX_MEMBERSHIP_REMOVALS_PER_RUN: wholeNumber(0, 1_000_000).default(500),
+  POST_LOGIN_REDIRECT_URL: z.string().default('/'),
+  ALLOWED_REDIRECT_ORIGINS: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin.length > 0),
+    )
+    .pipe(
+      z.array(z.url({ error: 'a comma-separated list of origins like https://proxy.example.com' })),
+    )
+    .default([]),
+  SESSION_SECRET: z
+    .string()
+    .min(32, { error: 'a random string of at least 32 characters' })
+    .optional(),
+  MISHIKALLM_CONFIG: z.string().optional(),
+  DEFAULT_TEAM_PARAMS: jsonOf(defaultTeamParamsSchema).optional(),
+  DEFAULT_INTERNAL_USER_PARAMS: jsonOf(defaultUserParamsSchema).optional(),
+});
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+function quote(value: unknown): string {
+  if (value === undefined) return '(not set)';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return `"${text.length > 80 ? `${text.slice(0, 77)}...` : text}"`;
+}
+
+const SECRET_SETTINGS = new Set(['ENTRA_CLIENT_SECRET', 'SESSION_SECRET']);
+
+function settingProblem(name: string, value: unknown, expected: string): string {
+  const shown = SECRET_SETTINGS.has(name) && value !== undefined ? '(hidden)' : quote(value);
+  return `${name} = ${shown}: expected ${expected}`;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let current = root;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function invalid(problems: readonly string[]): SyncServiceError {
+  return new SyncServiceError(
+    'config_invalid',
+    `Invalid settings:\n  - ${problems.join('\n  - ')}`,
+  );
+}
+
+interface SettingsFile {
+  team?: DefaultTeamParams | undefined;
+  user?: DefaultUserParams | undefined;
+}
+
+function readSettingsFile(path: string, baseDirectory: string): SettingsFile {
+  const fullPath = resolve(baseDirectory, path);
+  let text: string;
+  try {
+    text = readFileSync(fullPath, 'utf8');
+  } catch (cause) {
+    throw new SyncServiceError(
+      'config_invalid',
+      `Invalid settings:\n  - ${settingProblem('MISHIKALLM_CONFIG', path, `a readable YAML file (${fullPath}: ${(cause as NodeJS.ErrnoException).code ?? 'unreadable'})`)}`,
+      { cause },
+    );
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (cause) {
+    throw invalid([
+      settingProblem(
+        'MISHIKALLM_CONFIG',
+        path,
+        `valid YAML (${(cause as Error).message.split('\n')[0] ?? ''})`,
+      ),
+    ]);
+  }
+  const parsed = settingsFileSchema.safeParse(document ?? {});
+  if (!parsed.success) {
+    throw invalid(
+      parsed.error.issues.map((issue) =>
+        settingProblem(
+          `${path}: ${issue.path.join('.')}`,
+          valueAt(document, issue.path),
+          issue.message,
+        ),
+      ),
+    );
+  }
+  const section = parsed.data.mishikallm_settings;
+  return { team: section?.default_team_params, user: section?.default_internal_user_params };
+}
+
+function blankAsUnset(environment: Environment): Record<string, string | undefined> {
+  const result: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(environment)) {
+    result[name] = value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+  return result;
+}
+
+/**
+ * Reads every setting once. Throws one `config_invalid` error listing each bad setting with
+ * its value and what was expected; nothing starts on a half-valid configuration.
+ */
+export function loadSettings(
+  environment: Environment = process.env,
+  options: { baseDirectory?: string } = {},
+): Settings {
+  const values = blankAsUnset(environment);
+  const parsed = environmentSchema.safeParse(values);
+  if (!parsed.success) {
+    throw invalid(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'settings');
+        const detail = issue.path.length > 1 ? ` (${issue.path.slice(1).join('.')})` : '';
+        const expected =
+          issue.code === 'invalid_type' && values[name] === undefined
+            ? 'a value (this setting is required)'
+            : issue.message;
+        return settingProblem(name, values[name], `${expected}${detail}`);
+      }),
+    );
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+  if (env.TABLES_CONNECTION_STRING !== undefined && env.TABLES_ENDPOINT !== undefined) {
+    problems.push(
+      settingProblem(
+        'TABLES_ENDPOINT',
+        env.TABLES_ENDPOINT,
+        'to be unset when TABLES_CONNECTION_STRING is set (choose one)',
+      ),
+    );
+  }
+  const graphAuth: GraphAuth =
+    env.GRAPH_AUTH ??
+    (env.ENTRA_CLIENT_SECRET !== undefined
+      ? 'client_secret'
+      : env.ENTRA_CLIENT_CERTIFICATE_PATH !== undefined
+        ? 'certificate'
+        : 'managed_identity');
+  if (graphAuth === 'client_secret' && env.ENTRA_CLIENT_SECRET === undefined) {
+    problems.push(
+      settingProblem(
+        'ENTRA_CLIENT_SECRET',
+        undefined,
+        'a value because GRAPH_AUTH is client_secret',
+      ),
+    );
+  }
+  if (graphAuth === 'certificate' && env.ENTRA_CLIENT_CERTIFICATE_PATH === undefined) {
+    problems.push(
+      settingProblem(
+        'ENTRA_CLIENT_CERTIFICATE_PATH',
+        undefined,
+        'a PEM file path because GRAPH_AUTH is certificate',
+      ),
+    );
+  }
+  if (problems.length > 0) throw invalid(problems);
+
+  const file =
+    env.MISHIKALLM_CONFIG === undefined
+      ? {}
+      : readSettingsFile(env.MISHIKALLM_CONFIG, options.baseDirectory ?? process.cwd());
+
+  const tables: TablesConnection =
+    env.TABLES_CONNECTION_STRING !== undefined
+      ? { kind: 'connection-string', connectionString: env.TABLES_CONNECTION_STRING }
+      : env.TABLES_ENDPOINT !== undefined
+        ? { kind: 'endpoint', endpoint: env.TABLES_ENDPOINT }
+        : { kind: 'azurite' };
+
+  return {
+    entra: {
+      tenantId: env.ENTRA_TENANT_ID,
+      clientId: env.ENTRA_CLIENT_ID,
+      clientSecret: env.ENTRA_CLIENT_SECRET,
+      clientCertificatePath: env.ENTRA_CLIENT_CERTIFICATE_PATH,
+      appIdUri: env.ENTRA_APP_ID_URI ?? `api://${env.ENTRA_CLIENT_ID}`,
+      servicePrincipalId: env.ENTRA_SERVICE_PRINCIPAL_ID,
+      authorityHost: env.ENTRA_AUTHORITY_HOST,
+      graphEndpoint: env.GRAPH_ENDPOINT,
+      graphAuth,
+      managedIdentityClientId: env.AZURE_CLIENT_ID,
+      groupsClaimAuthoritative: env.GROUPS_CLAIM_AUTHORITATIVE,
+      assignedGroupsCacheSeconds: env.ASSIGNED_GROUPS_CACHE_SECONDS,
+    },
+    tables: { ...tables, prefix: env.TABLE_PREFIX },
+    sync: {
+      schedule: env.SYNC_SCHEDULE,
+      groupMembership: env.GROUP_MEMBERSHIP,
+      maxMembershipRemovalsPerRun: env.MAX_MEMBERSHIP_REMOVALS_PER_RUN,
+    },
+    login: {
+      postLoginRedirectUrl: env.POST_LOGIN_REDIRECT_URL,
+      allowedRedirectOrigins: env.ALLOWED_REDIRECT_ORIGINS.map((origin) => new URL(origin).origin),
+      sessionSecret: env.SESSION_SECRET,
+    },
+    // A JSON setting replaces the file's section as a whole: app settings are how operators
+    // override what was deployed, and a per-key merge would make the result hard to predict.
+    defaults: {
+      team: env.DEFAULT_TEAM_PARAMS ?? file.team ?? {},
+      user: env.DEFAULT_INTERNAL_USER_PARAMS ?? file.user ?? {},
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Every failure the service reports carries one of these codes. The HTTP edge maps codes to
+ * statuses in one place (`functions/http.ts`); everything below it only throws.
+ */
+export type ErrorCode =
+  // settings
+  | 'config_invalid'
+  // request shape
+  | 'request_invalid'
+  | 'not_found'
+  | 'forbidden'
+  // tokens
+  | 'token_missing'
+  | 'token_malformed'
+  | 'token_expired'
+  | 'token_not_yet_valid'
+  | 'token_signature'
+  | 'token_algorithm'
+  | 'token_issuer'
+  | 'token_audience'
+  | 'token_tenant'
+  | 'token_claim_missing'
+  | 'token_nonce'
+  | 'keys_unavailable'
+  // interactive login
+  | 'login_state_invalid'
+  | 'login_denied'
+  | 'login_failed'
+  | 'redirect_not_allowed'
+  // Microsoft Graph
+  | 'graph_unavailable'
+  | 'graph_throttled'
+  | 'graph_incomplete'
+  | 'graph_denied'
+  // Table Storage
+  | 'store_conflict'
+  | 'store_exists'
+  | 'store_not_found'
+  | 'store_invalid_key'
+  | 'store_unavailable'
+  // synchronisation
+  | 'sync_refused';
+
+export class SyncServiceError extends Error {
+  override readonly name: string = 'SyncServiceError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export function isServiceError(value: unknown, code?: ErrorCode): value is SyncServiceError {
+  return value instanceof SyncServiceError && (code === undefined || value.code === code);
+}
+
+/** A message safe to show: never a stack, never a token. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

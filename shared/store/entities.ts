@@ -1,0 +1,270 @@
+/**
+ * The Table Storage contract of DESIGN.md as types, and the codecs between them and the
+ * stored entities. The MishikaLLM proxy reads these tables: names and shapes stay stable.
+ */
+import { assertValidKey } from './keys.js';
+
+export type Source = 'entra' | 'manual';
+export type MemberRole = 'user' | 'admin';
+
+export const TEAM_ROW = 'team';
+export const USER_ROW = 'user';
+export const MEMBER_ROW_PREFIX = 'member:';
+export const USER_TEAM_ROW_PREFIX = 'team:';
+
+export interface Team {
+  readonly teamId: string;
+  readonly teamAlias: string;
+  readonly source: Source;
+  readonly entraGroupId?: string | undefined;
+  readonly entraDisplayName?: string | undefined;
+  readonly maxBudget?: number | undefined;
+  readonly budgetDuration?: string | undefined;
+  readonly models: readonly string[];
+  readonly tpmLimit?: number | undefined;
+  readonly rpmLimit?: number | undefined;
+  readonly teamMemberPermissions: readonly string[];
+  readonly archived: boolean;
+  readonly archivedAt?: string | undefined;
+  readonly archivedReason?: string | undefined;
+  readonly createdAt: string;
+  readonly createdBy?: string | undefined;
+}
+
+/** The `member:<userId>` row in a team's partition. */
+export interface TeamMember {
+  readonly teamId: string;
+  readonly userId: string;
+  readonly role: MemberRole;
+  readonly source: Source;
+  readonly addedAt: string;
+  readonly userEmail?: string | undefined;
+}
+
+export interface User {
+  readonly userId: string;
+  readonly userEmail: string;
+  readonly displayName: string;
+  readonly userPrincipalName: string;
+  readonly userRole: string;
+  readonly maxBudget?: number | undefined;
+  readonly budgetDuration?: string | undefined;
+  readonly models: readonly string[];
+  readonly tpmLimit?: number | undefined;
+  readonly rpmLimit?: number | undefined;
+  readonly source: Source;
+  readonly accountEnabled: boolean;
+  readonly deletedInEntra: boolean;
+  readonly createdAt: string;
+  readonly lastSignInAt?: string | undefined;
+}
+
+/** The `team:<teamId>` row in a user's partition: the mirror of a membership. */
+export interface UserTeamLink {
+  readonly userId: string;
+  readonly teamId: string;
+  readonly role: MemberRole;
+  readonly source: Source;
+  readonly addedAt: string;
+}
+
+/** What was read, with the ETag that a conditional write must present. */
+export type Stored<T> = T & { readonly etag: string };
+
+export type EntityProperties = Record<string, string | number | boolean>;
+
+export interface StoredEntity {
+  readonly partitionKey: string;
+  readonly rowKey: string;
+  readonly etag: string;
+  readonly [property: string]: unknown;
+}
+
+export function memberRowKey(userId: string): string {
+  return `${MEMBER_ROW_PREFIX}${assertValidKey(userId, 'user id')}`;
+}
+
+export function userTeamRowKey(teamId: string): string {
+  return `${USER_TEAM_ROW_PREFIX}${assertValidKey(teamId, 'team id')}`;
+}
+
+function definedOnly(properties: Record<string, unknown>): EntityProperties {
+  const result: EntityProperties = {};
+  for (const [name, value] of Object.entries(properties)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      result[name] = value;
+    }
+  }
+  return result;
+}
+
+/** Properties of the `team` row, in contract names. JSON arrays are stored as strings. */
+export function teamProperties(team: Partial<Team>): EntityProperties {
+  return definedOnly({
+    teamAlias: team.teamAlias,
+    source: team.source,
+    entraGroupId: team.entraGroupId,
+    entraDisplayName: team.entraDisplayName,
+    maxBudget: team.maxBudget,
+    budgetDuration: team.budgetDuration,
+    models: team.models === undefined ? undefined : JSON.stringify(team.models),
+    tpmLimit: team.tpmLimit,
+    rpmLimit: team.rpmLimit,
+    teamMemberPermissions:
+      team.teamMemberPermissions === undefined
+        ? undefined
+        : JSON.stringify(team.teamMemberPermissions),
+    archived: team.archived,
+    archivedAt: team.archivedAt,
+    archivedReason: team.archivedReason,
+    createdAt: team.createdAt,
+    createdBy: team.createdBy,
+  });
+}
+
+export function memberProperties(member: Partial<TeamMember>): EntityProperties {
+  return definedOnly({
+    userId: member.userId,
+    role: member.role,
+    source: member.source,
+    addedAt: member.addedAt,
+    userEmail: member.userEmail,
+  });
+}
+
+export function userProperties(user: Partial<User>): EntityProperties {
+  return definedOnly({
+    userEmail: user.userEmail,
+    displayName: user.displayName,
+    userPrincipalName: user.userPrincipalName,
+    userRole: user.userRole,
+    maxBudget: user.maxBudget,
+    budgetDuration: user.budgetDuration,
+    models: user.models === undefined ? undefined : JSON.stringify(user.models),
+    tpmLimit: user.tpmLimit,
+    rpmLimit: user.rpmLimit,
+    source: user.source,
+    accountEnabled: user.accountEnabled,
+    deletedInEntra: user.deletedInEntra,
+    createdAt: user.createdAt,
+    lastSignInAt: user.lastSignInAt,
+  });
+}
+
+export function userTeamProperties(link: Partial<UserTeamLink>): EntityProperties {
+  return definedOnly({
+    teamId: link.teamId,
+    role: link.role,
+    source: link.source,
+    addedAt: link.addedAt,
+  });
+}
+
+function text(entity: StoredEntity, name: string): string | undefined {
+  const value = entity[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function numeric(entity: StoredEntity, name: string): number | undefined {
+  const value = entity[name];
+  if (typeof value === 'number') return value;
+  // Operators editing in Storage Explorer may store numbers as strings; read them as numbers.
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) {
+    return Number(value);
+  }
+  return undefined;
+}
+
+function flag(entity: StoredEntity, name: string, fallback: boolean): boolean {
+  const value = entity[name];
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return fallback;
+}
+
+function stringList(entity: StoredEntity, name: string): string[] {
+  const value = entity[name];
+  if (typeof value !== 'string' || value === '') return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed.filter((item) => typeof item === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function source(entity: StoredEntity): Source {
+  // Anything not explicitly written by this service counts as the operator's.
+  return entity.source === 'entra' ? 'entra' : 'manual';
+}
+
+function role(entity: StoredEntity): MemberRole {
+  return entity.role === 'admin' ? 'admin' : 'user';
+}
+
+export function teamFromEntity(entity: StoredEntity): Stored<Team> {
+  return {
+    teamId: entity.partitionKey,
+    teamAlias: text(entity, 'teamAlias') ?? entity.partitionKey,
+    source: source(entity),
+    entraGroupId: text(entity, 'entraGroupId'),
+    entraDisplayName: text(entity, 'entraDisplayName'),
+    maxBudget: numeric(entity, 'maxBudget'),
+    budgetDuration: text(entity, 'budgetDuration'),
+    models: stringList(entity, 'models'),
+    tpmLimit: numeric(entity, 'tpmLimit'),
+    rpmLimit: numeric(entity, 'rpmLimit'),
+    teamMemberPermissions: stringList(entity, 'teamMemberPermissions'),
+    archived: flag(entity, 'archived', false),
+    archivedAt: text(entity, 'archivedAt'),
+    archivedReason: text(entity, 'archivedReason'),
+    createdAt: text(entity, 'createdAt') ?? '',
+    createdBy: text(entity, 'createdBy'),
+    etag: entity.etag,
+  };
+}
+
+export function memberFromEntity(entity: StoredEntity): Stored<TeamMember> {
+  return {
+    teamId: entity.partitionKey,
+    userId: entity.rowKey.slice(MEMBER_ROW_PREFIX.length),
+    role: role(entity),
+    source: source(entity),
+    addedAt: text(entity, 'addedAt') ?? '',
+    userEmail: text(entity, 'userEmail'),
+    etag: entity.etag,
+  };
+}
+
+export function userFromEntity(entity: StoredEntity): Stored<User> {
+  return {
+    userId: entity.partitionKey,
+    userEmail: text(entity, 'userEmail') ?? '',
+    displayName: text(entity, 'displayName') ?? '',
+    userPrincipalName: text(entity, 'userPrincipalName') ?? '',
+    userRole: text(entity, 'userRole') ?? 'internal_user',
+    maxBudget: numeric(entity, 'maxBudget'),
+    budgetDuration: text(entity, 'budgetDuration'),
+    models: stringList(entity, 'models'),
+    tpmLimit: numeric(entity, 'tpmLimit'),
+    rpmLimit: numeric(entity, 'rpmLimit'),
+    source: source(entity),
+    accountEnabled: flag(entity, 'accountEnabled', true),
+    deletedInEntra: flag(entity, 'deletedInEntra', false),
+    createdAt: text(entity, 'createdAt') ?? '',
+    lastSignInAt: text(entity, 'lastSignInAt'),
+    etag: entity.etag,
+  };
+}
+
+export function userTeamFromEntity(entity: StoredEntity): Stored<UserTeamLink> {
+  return {
+    userId: entity.partitionKey,
+    teamId: entity.rowKey.slice(USER_TEAM_ROW_PREFIX.length),
+    role: role(entity),
+    source: source(entity),
+    addedAt: text(entity, 'addedAt') ?? '',
+    etag: entity.etag,
+  };
+}

@@ -1,0 +1,337 @@
+import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import type { SyncServiceError } from '../errors.js';
+import { tableName, type TableClientFactory, type TableRole } from './connection.js';
+import type { EntityProperties, StoredEntity } from './entities.js';
+import { assertValidKey } from './keys.js';
+import { toStoreError } from './table-errors.js';
+
+interface TableWriteTarget {
+  readonly table: TableRole;
+  readonly partitionKey: string;
+  readonly rowKey: string;
+}
+
+/**
+ * One entity write. `create` fails if the entity exists (so defaults are applied once);
+ * `merge` and `delete` are conditional on the ETag that was read (`*` only where the
+ * caller means "whatever is there"); `upsert` merges, creating if needed.
+ */
+export type TableWrite =
+  | (TableWriteTarget & { readonly action: 'create'; readonly properties: EntityProperties })
+  | (TableWriteTarget & {
+      readonly action: 'merge';
+      readonly properties: EntityProperties;
+      readonly etag: string;
+    })
+  | (TableWriteTarget & { readonly action: 'upsert'; readonly properties: EntityProperties })
+  | (TableWriteTarget & { readonly action: 'delete'; readonly etag: string });
+
+/** `exists`: a create found the entity; `conflict`: stale ETag; `missing`: already gone. */
+export type WriteOutcome = 'applied' | 'exists' | 'conflict' | 'missing' | 'failed';
+
+export interface WriteResult {
+  readonly write: TableWrite;
+  readonly outcome: WriteOutcome;
+  readonly error?: SyncServiceError;
+}
+
+export interface ApplyReport {
+  readonly results: readonly WriteResult[];
+  /** Entities actually written. */
+  readonly applied: number;
+  /** Requests sent to Table Storage (a transaction counts once). */
+  readonly requests: number;
+}
+
+export interface EntityPage {
+  readonly entities: readonly StoredEntity[];
+  readonly continuationToken: string | undefined;
+}
+
+/** Table Storage takes at most 100 operations of one partition in a transaction. */
+export const MAX_TRANSACTION_SIZE = 100;
+
+const ENTITY_METADATA = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.metadata']);
+
+function toStoredEntity(entity: TableEntityResult<Record<string, unknown>>): StoredEntity {
+  const properties: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(entity)) {
+    if (!ENTITY_METADATA.has(name)) properties[name] = value;
+  }
+  return {
+    ...properties,
+    partitionKey: entity.partitionKey ?? '',
+    rowKey: entity.rowKey ?? '',
+    etag: entity.etag,
+  };
+}
+
+function describeTarget(write: TableWriteTarget): string {
+  return `${write.table} ${write.partitionKey}/${write.rowKey}`;
+}
+
+function outcomeOf(write: TableWrite, error: SyncServiceError): WriteOutcome {
+  switch (error.code) {
+    case 'store_exists':
+      return 'exists';
+    case 'store_conflict':
+      return 'conflict';
+    case 'store_not_found':
+      return write.action === 'delete' || write.action === 'merge' ? 'missing' : 'failed';
+    default:
+      return 'failed';
+  }
+}
+
+function transactionAction(write: Exclude<TableWrite, { action: 'delete' }>): TransactionAction {
+  const entity = {
+    partitionKey: write.partitionKey,
+    rowKey: write.rowKey,
+    ...write.properties,
+  };
+  switch (write.action) {
+    case 'create':
+      return ['create', entity];
+    case 'merge':
+      return ['update', entity, 'Merge', { etag: write.etag }];
+    case 'upsert':
+      return ['upsert', entity, 'Merge'];
+  }
+}
+
+async function runPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+) {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  });
+  await Promise.all(workers);
+}
+
+/**
+ * Table Storage access by table role: tables are created on first use, reads page through
+ * continuation tokens, and writes are grouped into per-partition transactions.
+ */
+export class TableStore {
+  readonly #clientFor: TableClientFactory;
+  readonly #prefix: string;
+  readonly #ready = new Map<TableRole, Promise<TableClient>>();
+
+  constructor(clientFor: TableClientFactory, prefix = '') {
+    this.#clientFor = clientFor;
+    this.#prefix = prefix;
+  }
+
+  tableName(role: TableRole): string {
+    return tableName(role, this.#prefix);
+  }
+
+  /** The client for a table that exists (created on first use, once per process). */
+  async table(role: TableRole): Promise<TableClient> {
+    let ready = this.#ready.get(role);
+    if (ready === undefined) {
+      const client = this.#clientFor(this.tableName(role));
+      ready = client.createTable().then(
+        () => client,
+        (error: unknown) => {
+          this.#ready.delete(role);
+          throw toStoreError(error, `creating table ${this.tableName(role)}`);
+        },
+      );
+      this.#ready.set(role, ready);
+    }
+    return ready;
+  }
+
+  async readEntity(role: TableRole, partitionKey: string, rowKey: string) {
+    const client = await this.table(role);
+    try {
+      const entity = await client.getEntity(
+        assertValidKey(partitionKey, 'partition key'),
+        assertValidKey(rowKey, 'row key'),
+      );
+      return toStoredEntity(entity);
+    } catch (error) {
+      const storeError = toStoreError(error, `reading ${role} ${partitionKey}/${rowKey}`);
+      if (storeError.code === 'store_not_found') return undefined;
+      throw storeError;
+    }
+  }
+
+  async readPartition(role: TableRole, partitionKey: string): Promise<StoredEntity[]> {
+    const escaped = assertValidKey(partitionKey, 'partition key').replaceAll("'", "''");
+    const entities: StoredEntity[] = [];
+    for await (const entity of this.listEntities(role, `PartitionKey eq '${escaped}'`)) {
+      entities.push(entity);
+    }
+    return entities;
+  }
+
+  /** Every entity of a table (or those matching an OData filter), all pages. */
+  async *listEntities(role: TableRole, filter?: string): AsyncGenerator<StoredEntity> {
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.listPage(role, { filter, continuationToken });
+      yield* page.entities;
+      continuationToken = page.continuationToken;
+    } while (continuationToken !== undefined);
+  }
+
+  async listPage(
+    role: TableRole,
+    options: {
+      filter?: string | undefined;
+      pageSize?: number;
+      continuationToken?: string | undefined;
+    },
+  ): Promise<EntityPage> {
+    const client = await this.table(role);
+    try {
+      const pages = client
+        .listEntities({
+          queryOptions: options.filter === undefined ? {} : { filter: options.filter },
+        })
+        .byPage({
+          maxPageSize: options.pageSize ?? 1000,
+          ...(options.continuationToken === undefined
+            ? {}
+            : { continuationToken: options.continuationToken }),
+        });
+      const next: IteratorResult<
+        TableEntityResult<Record<string, unknown>>[] & { continuationToken?: string }
+      > = await pages.next();
+      if (next.done === true) return { entities: [], continuationToken: undefined };
+      const page = next.value;
+      return { entities: page.map(toStoredEntity), continuationToken: page.continuationToken };
+    } catch (error) {
+      throw toStoreError(error, `listing ${this.tableName(role)}`);
+    }
+  }
+
+  /**
+   * Applies writes in order within each partition and concurrently across partitions.
+   * Consecutive non-delete writes of a partition go in transactions of at most 100; a
+   * transaction that fails is retried write by write so each write gets its own outcome.
+   * Deletes go one by one because the SDK's transactional delete cannot carry an ETag.
+   */
+  async applyWrites(
+    writes: readonly TableWrite[],
+    options: { concurrency?: number } = {},
+  ): Promise<ApplyReport> {
+    for (const write of writes) {
+      assertValidKey(write.partitionKey, `partition key of ${write.table}`);
+      assertValidKey(write.rowKey, `row key of ${write.table}`);
+    }
+    const partitions = new Map<string, TableWrite[]>();
+    for (const write of writes) {
+      const key = `${write.table}\u0000${write.partitionKey}`;
+      const group = partitions.get(key);
+      if (group === undefined) partitions.set(key, [write]);
+      else group.push(write);
+    }
+    const results: WriteResult[] = [];
+    let requests = 0;
+    await runPool([...partitions.values()], options.concurrency ?? 16, async (group) => {
+      for (const segment of segmentsOf(group)) {
+        if (segment.length === 1 && segment[0]?.action === 'delete') {
+          requests += 1;
+          results.push(await this.#applyOne(segment[0]));
+          continue;
+        }
+        requests += 1;
+        const transactional = segment as Exclude<TableWrite, { action: 'delete' }>[];
+        const failure = await this.#submitTransaction(transactional);
+        if (failure === undefined) {
+          for (const write of segment) results.push({ write, outcome: 'applied' });
+          continue;
+        }
+        for (const write of segment) {
+          requests += 1;
+          results.push(await this.#applyOne(write));
+        }
+      }
+    });
+    return {
+      results,
+      applied: results.filter((result) => result.outcome === 'applied').length,
+      requests,
+    };
+  }
+
+  async #submitTransaction(
+    writes: readonly Exclude<TableWrite, { action: 'delete' }>[],
+  ): Promise<SyncServiceError | undefined> {
+    const first = writes[0];
+    if (first === undefined) return undefined;
+    const client = await this.table(first.table);
+    try {
+      if (writes.length === 1) {
+        await this.#single(client, first);
+      } else {
+        await client.submitTransaction(writes.map(transactionAction));
+      }
+      return undefined;
+    } catch (error) {
+      return toStoreError(error, `transaction on ${describeTarget(first)}`);
+    }
+  }
+
+  async #applyOne(write: TableWrite): Promise<WriteResult> {
+    const client = await this.table(write.table);
+    try {
+      await this.#single(client, write);
+      return { write, outcome: 'applied' };
+    } catch (error) {
+      const storeError = toStoreError(error, `${write.action} ${describeTarget(write)}`);
+      return { write, outcome: outcomeOf(write, storeError), error: storeError };
+    }
+  }
+
+  async #single(client: TableClient, write: TableWrite): Promise<void> {
+    const key = { partitionKey: write.partitionKey, rowKey: write.rowKey };
+    switch (write.action) {
+      case 'create':
+        await client.createEntity({ ...key, ...write.properties });
+        return;
+      case 'merge':
+        await client.updateEntity({ ...key, ...write.properties }, 'Merge', { etag: write.etag });
+        return;
+      case 'upsert':
+        await client.upsertEntity({ ...key, ...write.properties }, 'Merge');
+        return;
+      case 'delete':
+        await client.deleteEntity(key.partitionKey, key.rowKey, { etag: write.etag });
+        return;
+    }
+  }
+}
+
+/** Splits a partition's writes into transactions: no deletes, no row twice, at most 100. */
+function segmentsOf(writes: readonly TableWrite[]): TableWrite[][] {
+  const segments: TableWrite[][] = [];
+  let current: TableWrite[] = [];
+  let rows = new Set<string>();
+  const close = () => {
+    if (current.length > 0) segments.push(current);
+    current = [];
+    rows = new Set();
+  };
+  for (const write of writes) {
+    if (write.action === 'delete') {
+      close();
+      segments.push([write]);
+      continue;
+    }
+    if (current.length >= MAX_TRANSACTION_SIZE || rows.has(write.rowKey)) close();
+    current.push(write);
+    rows.add(write.rowKey);
+  }
+  close();
+  return segments;
+}
