@@ -1,0 +1,8 @@
+/**
+ * The one list of this app's functions. Importing a function's module registers it with the
+ * Functions host; this list is what the tests and the local host read.
+ */
+import { healthFunction } from './health.js';
+import type { FunctionDefinition } from './registry.js';
+
+export const functionDefinitions: readonly FunctionDefinition[] = [healthFunction];

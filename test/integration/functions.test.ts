@@ -1,0 +1,146 @@
+import { readdirSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { health } from '../../functions/health.js';
+import { functionDefinitions } from '../../functions/index.js';
+import { startLocalHost } from '../../dev/host.js';
+import { createServices, useServices } from '../../shared/services.js';
+import { loadSettings } from '../../shared/config/settings.js';
+import { invoke } from '../support/invoke.js';
+import { testServices, TEST_CLIENT_ID, TEST_TENANT_ID } from '../support/services.js';
+
+afterEach(() => {
+  useServices(undefined);
+});
+
+describe('the function registrations', () => {
+  it('list every function module exactly once, with unique names and routes', () => {
+    const modules = readdirSync(new URL('../../functions/', import.meta.url))
+      .filter((file) => file.endsWith('.ts'))
+      .filter((file) => !['index.ts', 'registry.ts', 'http.ts', 'app.ts'].includes(file));
+    expect(functionDefinitions.length).toBe(modules.length);
+    const names = functionDefinitions.map((definition) => definition.name);
+    expect(new Set(names).size).toBe(names.length);
+    const routes = functionDefinitions.flatMap((definition) =>
+      definition.trigger === 'http'
+        ? definition.methods.map((method) => `${method} ${definition.route}`)
+        : [],
+    );
+    expect(new Set(routes).size).toBe(routes.length);
+  });
+
+  it('declare the health probe as an anonymous GET on /api/health', () => {
+    expect(functionDefinitions).toContainEqual(
+      expect.objectContaining({
+        trigger: 'http',
+        name: 'health',
+        route: 'health',
+        methods: ['GET'],
+        authLevel: 'anonymous',
+      }),
+    );
+  });
+
+  it('never run timers on startup in production', () => {
+    for (const definition of functionDefinitions) {
+      if (definition.trigger === 'timer') expect(definition.runOnStartup).toBe(false);
+    }
+  });
+});
+
+describe('GET /api/health', () => {
+  it('answers 200 with the tables it reached', async () => {
+    useServices(testServices());
+    const response = await invoke(health, { path: 'health' });
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({
+      status: 'ok',
+      settings: { loaded: true, tenantId: TEST_TENANT_ID },
+      tables: { reachable: true },
+    });
+  });
+
+  it('answers 503 naming the bad setting when settings do not load', async () => {
+    const previous = process.env.ENTRA_TENANT_ID;
+    process.env.ENTRA_TENANT_ID = 'not-a-guid';
+    try {
+      const response = await invoke(health, { path: 'health' });
+      expect(response.status).toBe(503);
+      expect(response.json).toMatchObject({
+        status: 'unavailable',
+        reason: 'settings are invalid',
+        settings: {
+          loaded: false,
+          error: expect.stringContaining('ENTRA_TENANT_ID = "not-a-guid"') as string,
+        },
+      });
+    } finally {
+      if (previous === undefined) delete process.env.ENTRA_TENANT_ID;
+      else process.env.ENTRA_TENANT_ID = previous;
+    }
+  });
+
+  it('answers 503 when Table Storage cannot be reached', async () => {
+    const settings = loadSettings({
+      ENTRA_TENANT_ID: TEST_TENANT_ID,
+      ENTRA_CLIENT_ID: TEST_CLIENT_ID,
+      ENTRA_CLIENT_SECRET: 'x',
+      // Nothing listens on port 9 (discard) on loopback.
+      TABLES_CONNECTION_STRING:
+        'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;',
+    });
+    useServices(createServices(settings));
+    const response = await invoke(health, { path: 'health' });
+    expect(response.status).toBe(503);
+    expect(response.json).toMatchObject({
+      status: 'unavailable',
+      reason: 'Table Storage is not reachable',
+      tables: { reachable: false },
+    });
+  });
+});
+
+describe('the local host', () => {
+  it('serves the registered functions under /api through the real request classes', async () => {
+    useServices(testServices());
+    const host = await startLocalHost({
+      definitions: functionDefinitions,
+      port: 0,
+      timers: false,
+      log: () => undefined,
+    });
+    try {
+      const ok = await fetch(`${host.url}/api/health`);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toMatchObject({ status: 'ok' });
+      expect((await fetch(`${host.url}/api/nowhere`)).status).toBe(404);
+      expect((await fetch(`${host.url}/api/health`, { method: 'DELETE' })).status).toBe(405);
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('fires a timer function on its NCRONTAB schedule, resolving %SETTING%', async () => {
+    const fired: string[] = [];
+    const host = await startLocalHost({
+      definitions: [
+        {
+          trigger: 'timer',
+          name: 'every-second',
+          schedule: '%TEST_SCHEDULE%',
+          runOnStartup: false,
+          handler: (timer) => {
+            fired.push(timer.scheduleStatus.next);
+          },
+        },
+      ],
+      port: 0,
+      settings: { TEST_SCHEDULE: '* * * * * *' },
+      log: () => undefined,
+    });
+    try {
+      await expect.poll(() => fired.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(1);
+    } finally {
+      await host.stop();
+    }
+  });
+});
