@@ -1,6 +1,7 @@
 import {
   MEMBER_ROW_PREFIX,
   memberFromEntity,
+  memberRowKey,
   TEAM_ROW,
   teamFromEntity,
   USER_ROW,
@@ -82,6 +83,18 @@ export class SyncStore {
 
   async readUser(userId: string): Promise<UserRecord> {
     return userRecord(userId, await this.tables.readPartition('users', userId));
+  }
+
+  /** A team row and one user's member row, without reading the other members. */
+  async readTeamMembership(teamId: string, userId: string): Promise<TeamRecord> {
+    const entities = await Promise.all([
+      this.tables.readEntity('teams', teamId, TEAM_ROW),
+      this.tables.readEntity('teams', teamId, memberRowKey(userId)),
+    ]);
+    return teamRecord(
+      teamId,
+      entities.filter((entity) => entity !== undefined),
+    );
   }
 
   async readTeams(teamIds: Iterable<string>): Promise<Map<string, TeamRecord>> {

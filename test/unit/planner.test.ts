@@ -1,0 +1,609 @@
+import { describe, expect, it } from 'vitest';
+import { isServiceError } from '../../shared/errors.js';
+import type { Stored, Team, TeamMember, User, UserTeamLink } from '../../shared/store/index.js';
+import {
+  planSync,
+  planWrites,
+  type CurrentState,
+  type DesiredState,
+  type PlanOptions,
+  type UserProfile,
+} from '../../shared/sync/planner.js';
+
+const NOW = '2026-11-30T12:00:00.000Z';
+const EARLIER = '2026-11-01T12:00:00.000Z';
+const EVALS = 'e0000000-0000-4000-8000-000000000001';
+const PROD = 'e0000000-0000-4000-8000-000000000002';
+const ADA = 'a0000000-0000-4000-8000-000000000001';
+const BOB = 'a0000000-0000-4000-8000-000000000002';
+const CAROL = 'a0000000-0000-4000-8000-000000000003';
+
+const options: PlanOptions = {
+  now: NOW,
+  actor: 'reconcile',
+  defaults: {
+    team: {
+      max_budget: 100,
+      budget_duration: '30d',
+      models: ['gpt-3.5-turbo'],
+      tpm_limit: 100000,
+      rpm_limit: 1000,
+    },
+    user: { user_role: 'internal_user', max_budget: 10, budget_duration: '30d', models: [] },
+  },
+  maxMembershipRemovals: 500,
+};
+
+function profile(userId: string, name: string): UserProfile {
+  return {
+    userId,
+    userEmail: `${name.toLowerCase()}@contoso.example`,
+    displayName: name,
+    userPrincipalName: `${name.toLowerCase()}@contoso.example`,
+    accountEnabled: true,
+  };
+}
+
+const PROFILES = new Map([
+  [ADA, profile(ADA, 'Ada')],
+  [BOB, profile(BOB, 'Bob')],
+  [CAROL, profile(CAROL, 'Carol')],
+]);
+
+function storedTeam(teamId: string, name: string, overrides: Partial<Team> = {}): Stored<Team> {
+  return {
+    teamId,
+    teamAlias: name,
+    source: 'entra',
+    entraGroupId: teamId,
+    entraDisplayName: name,
+    maxBudget: 100,
+    budgetDuration: '30d',
+    models: ['gpt-3.5-turbo'],
+    teamMemberPermissions: [],
+    archived: false,
+    createdAt: EARLIER,
+    createdBy: 'reconcile',
+    etag: `etag-team-${teamId}`,
+    ...overrides,
+  };
+}
+
+function storedUser(userId: string, overrides: Partial<User> = {}): Stored<User> {
+  const base = PROFILES.get(userId) ?? profile(userId, 'Someone');
+  return {
+    ...base,
+    userRole: 'internal_user',
+    models: [],
+    source: 'entra',
+    deletedInEntra: false,
+    createdAt: EARLIER,
+    etag: `etag-user-${userId}`,
+    ...overrides,
+  };
+}
+
+interface Pair {
+  teamId: string;
+  userId: string;
+  source?: 'entra' | 'manual';
+  side?: 'both' | 'team' | 'user';
+}
+
+/** Builds the tables' state: teams with their rows, users, and membership pairs. */
+function current(teams: Stored<Team>[], users: string[], pairs: Pair[]): CurrentState {
+  const teamRecords = new Map<
+    string,
+    { teamId: string; team: Stored<Team> | undefined; members: Map<string, Stored<TeamMember>> }
+  >();
+  for (const team of teams)
+    teamRecords.set(team.teamId, { teamId: team.teamId, team, members: new Map() });
+  const userRecords = new Map<
+    string,
+    { userId: string; user: Stored<User> | undefined; teams: Map<string, Stored<UserTeamLink>> }
+  >();
+  for (const userId of users)
+    userRecords.set(userId, { userId, user: storedUser(userId), teams: new Map() });
+  for (const pair of pairs) {
+    const source = pair.source ?? 'entra';
+    if (pair.side !== 'user') {
+      let record = teamRecords.get(pair.teamId);
+      if (record === undefined)
+        teamRecords.set(
+          pair.teamId,
+          (record = { teamId: pair.teamId, team: undefined, members: new Map() }),
+        );
+      record.members.set(pair.userId, {
+        teamId: pair.teamId,
+        userId: pair.userId,
+        role: 'user',
+        source,
+        addedAt: EARLIER,
+        userEmail: PROFILES.get(pair.userId)?.userEmail,
+        etag: `etag-m-${pair.teamId}-${pair.userId}`,
+      });
+    }
+    if (pair.side !== 'team') {
+      let record = userRecords.get(pair.userId);
+      if (record === undefined)
+        userRecords.set(
+          pair.userId,
+          (record = { userId: pair.userId, user: undefined, teams: new Map() }),
+        );
+      record.teams.set(pair.teamId, {
+        userId: pair.userId,
+        teamId: pair.teamId,
+        role: 'user',
+        source,
+        addedAt: EARLIER,
+        etag: `etag-l-${pair.userId}-${pair.teamId}`,
+      });
+    }
+  }
+  return {
+    teams: teamRecords,
+    users: userRecords,
+  };
+}
+
+function tenant(
+  groups: Record<string, { name: string; members?: string[] }>,
+  extra: Partial<DesiredState> = {},
+): DesiredState {
+  const assignedGroups = new Map(
+    Object.entries(groups).map(([id, group]) => [id, { displayName: group.name }]),
+  );
+  const members = new Map<string, ReadonlySet<string>>();
+  const users = new Map<string, UserProfile | null>();
+  for (const [id, group] of Object.entries(groups)) {
+    if (group.members === undefined) continue;
+    members.set(id, new Set(group.members));
+    for (const userId of group.members)
+      users.set(userId, PROFILES.get(userId) ?? profile(userId, 'Someone'));
+  }
+  return { scope: { kind: 'tenant' }, assignedGroups, members, users, ...extra };
+}
+
+function kinds(desired: DesiredState, state: CurrentState, planOptions: PlanOptions = options) {
+  return planSync(desired, state, planOptions).changes.map((change) =>
+    [change.kind, change.teamId, change.userId].filter((part) => part !== undefined).join(' '),
+  );
+}
+
+describe('the planner: teams', () => {
+  it('creates a team for an assigned group with the default team params, named after the group', () => {
+    const plan = planSync(
+      tenant({ [EVALS]: { name: 'Production LLM Evals Group', members: [] } }),
+      current([], [], []),
+      options,
+    );
+    expect(plan.changes).toHaveLength(1);
+    const [write] = planWrites(plan);
+    expect(write).toEqual({
+      table: 'teams',
+      action: 'create',
+      partitionKey: EVALS,
+      rowKey: 'team',
+      properties: {
+        teamAlias: 'Production LLM Evals Group',
+        source: 'entra',
+        entraGroupId: EVALS,
+        entraDisplayName: 'Production LLM Evals Group',
+        maxBudget: 100,
+        budgetDuration: '30d',
+        models: '["gpt-3.5-turbo"]',
+        tpmLimit: 100000,
+        rpmLimit: 1000,
+        teamMemberPermissions: '[]',
+        archived: false,
+        createdAt: NOW,
+        createdBy: 'reconcile',
+      },
+    });
+  });
+
+  it('never rewrites the budget, models or limits of an existing team', () => {
+    const edited = storedTeam(EVALS, 'Evals', {
+      maxBudget: 5000,
+      models: ['gpt-4o'],
+      tpmLimit: 1,
+      budgetDuration: '1mo',
+    });
+    expect(
+      kinds(tenant({ [EVALS]: { name: 'Evals', members: [] } }), current([edited], [], [])),
+    ).toEqual([]);
+  });
+
+  it('renames: the alias follows the group while it still equals the old group name', () => {
+    const plan = planSync(
+      tenant({ [EVALS]: { name: 'LLM Evals', members: [] } }),
+      current([storedTeam(EVALS, 'Evals')], [], []),
+      options,
+    );
+    expect(plan.changes.map((change) => change.kind)).toEqual(['team-renamed']);
+    expect(planWrites(plan)).toEqual([
+      expect.objectContaining({
+        action: 'merge',
+        etag: `etag-team-${EVALS}`,
+        properties: { entraDisplayName: 'LLM Evals', teamAlias: 'LLM Evals' },
+      }),
+    ]);
+  });
+
+  it('renames: an alias an operator chose is kept', () => {
+    const team = storedTeam(EVALS, 'Evals', { teamAlias: 'The Evals Guild' });
+    const plan = planSync(
+      tenant({ [EVALS]: { name: 'LLM Evals', members: [] } }),
+      current([team], [], []),
+      options,
+    );
+    expect(planWrites(plan)).toEqual([
+      expect.objectContaining({ properties: { entraDisplayName: 'LLM Evals' } }),
+    ]);
+    expect(plan.changes[0]?.reason).toContain('alias chosen by an operator kept');
+  });
+
+  it('archives a synced team whose group is no longer assigned and removes only its entra memberships', () => {
+    const state = current(
+      [storedTeam(EVALS, 'Evals'), storedTeam(PROD, 'Prod')],
+      [ADA, BOB],
+      [
+        { teamId: EVALS, userId: ADA },
+        { teamId: EVALS, userId: BOB, source: 'manual' },
+      ],
+    );
+    const plan = planSync(tenant({ [PROD]: { name: 'Prod', members: [] } }), state, options);
+    expect(
+      plan.changes.map((change) =>
+        `${change.kind} ${change.teamId ?? ''} ${change.userId ?? ''}`.trim(),
+      ),
+    ).toEqual([`team-archived ${EVALS}`, `membership-removed ${EVALS} ${ADA}`]);
+    expect(planWrites(plan)[0]).toMatchObject({
+      properties: {
+        archived: true,
+        archivedAt: NOW,
+        archivedReason: 'group no longer assigned to the app',
+      },
+    });
+  });
+
+  it('says "deleted" in the archive reason when the group was deleted', () => {
+    const plan = planSync(
+      tenant({ [PROD]: { name: 'Prod', members: [] } }, { deletedGroups: new Set([EVALS]) }),
+      current([storedTeam(EVALS, 'Evals'), storedTeam(PROD, 'Prod')], [], []),
+      options,
+    );
+    expect(plan.changes[0]?.reason).toBe('group deleted in Entra ID');
+  });
+
+  it('restores an archived team whose group is assigned again, keeping its settings', () => {
+    const archived = storedTeam(EVALS, 'Evals', {
+      archived: true,
+      archivedAt: EARLIER,
+      archivedReason: 'x',
+      maxBudget: 7,
+    });
+    const plan = planSync(
+      tenant({ [EVALS]: { name: 'Evals', members: [] } }),
+      current([archived], [], []),
+      options,
+    );
+    expect(plan.changes.map((change) => change.kind)).toEqual(['team-restored']);
+    expect(planWrites(plan)).toEqual([
+      expect.objectContaining({
+        properties: { archived: false, archivedAt: '', archivedReason: '' },
+      }),
+    ]);
+  });
+
+  it('leaves a team made by hand alone, even when it is not assigned', () => {
+    const manual = storedTeam(EVALS, 'Hand made', { source: 'manual' });
+    const state = current(
+      [manual, storedTeam(PROD, 'Prod')],
+      [ADA],
+      [{ teamId: EVALS, userId: ADA, source: 'manual' }],
+    );
+    expect(kinds(tenant({ [PROD]: { name: 'Prod', members: [] } }), state)).toEqual([]);
+  });
+
+  it('does not archive anything on a sign-in', () => {
+    const state = current([storedTeam(EVALS, 'Evals')], [ADA], [{ teamId: EVALS, userId: ADA }]);
+    const desired: DesiredState = {
+      scope: { kind: 'user', userId: ADA },
+      assignedGroups: new Map(),
+      members: new Map([[EVALS, new Set<string>()]]),
+      users: new Map([[ADA, PROFILES.get(ADA) ?? null]]),
+    };
+    expect(kinds(desired, state, { ...options, actor: 'signin' })).toEqual([
+      `user-signed-in ${ADA}`,
+      `membership-removed ${EVALS} ${ADA}`,
+    ]);
+  });
+
+  it('refuses an empty assignment list while synced teams exist', () => {
+    let caught: unknown;
+    try {
+      planSync(tenant({}), current([storedTeam(EVALS, 'Evals')], [], []), options);
+    } catch (error) {
+      caught = error;
+    }
+    expect(isServiceError(caught, 'sync_refused')).toBe(true);
+    expect((caught as Error).message).toContain('1 synced team(s)');
+  });
+
+  it('archives everything on an empty assignment list only with explicit consent', () => {
+    expect(
+      kinds(tenant({}), current([storedTeam(EVALS, 'Evals')], [], []), {
+        ...options,
+        allowEmptyAssignments: true,
+      }),
+    ).toEqual([`team-archived ${EVALS}`]);
+  });
+});
+
+describe('the planner: memberships', () => {
+  it('adds a membership on both sides, and creates the user with the default user params', () => {
+    const plan = planSync(
+      tenant({ [EVALS]: { name: 'Evals', members: [ADA] } }),
+      current([storedTeam(EVALS, 'Evals')], [], []),
+      options,
+    );
+    expect(plan.changes.map((change) => change.kind)).toEqual(['user-created', 'membership-added']);
+    expect(planWrites(plan)).toEqual([
+      {
+        table: 'users',
+        action: 'create',
+        partitionKey: ADA,
+        rowKey: 'user',
+        properties: {
+          userEmail: 'ada@contoso.example',
+          displayName: 'Ada',
+          userPrincipalName: 'ada@contoso.example',
+          userRole: 'internal_user',
+          maxBudget: 10,
+          budgetDuration: '30d',
+          models: '[]',
+          source: 'entra',
+          accountEnabled: true,
+          deletedInEntra: false,
+          createdAt: NOW,
+        },
+      },
+      {
+        table: 'teams',
+        action: 'create',
+        partitionKey: EVALS,
+        rowKey: `member:${ADA}`,
+        properties: {
+          userId: ADA,
+          role: 'user',
+          source: 'entra',
+          addedAt: NOW,
+          userEmail: 'ada@contoso.example',
+        },
+      },
+      {
+        table: 'users',
+        action: 'create',
+        partitionKey: ADA,
+        rowKey: `team:${EVALS}`,
+        properties: { teamId: EVALS, role: 'user', source: 'entra', addedAt: NOW },
+      },
+    ]);
+  });
+
+  it('removes an entra membership whose user left the group, conditional on the ETags read', () => {
+    const state = current(
+      [storedTeam(EVALS, 'Evals')],
+      [ADA, BOB],
+      [
+        { teamId: EVALS, userId: ADA },
+        { teamId: EVALS, userId: BOB },
+      ],
+    );
+    const plan = planSync(tenant({ [EVALS]: { name: 'Evals', members: [ADA] } }), state, options);
+    expect(planWrites(plan)).toEqual([
+      {
+        table: 'teams',
+        action: 'delete',
+        partitionKey: EVALS,
+        rowKey: `member:${BOB}`,
+        etag: `etag-m-${EVALS}-${BOB}`,
+      },
+      {
+        table: 'users',
+        action: 'delete',
+        partitionKey: BOB,
+        rowKey: `team:${EVALS}`,
+        etag: `etag-l-${BOB}-${EVALS}`,
+      },
+    ]);
+  });
+
+  it('never removes, demotes or converts a manual membership', () => {
+    const state = current(
+      [storedTeam(EVALS, 'Evals')],
+      [ADA, BOB],
+      [
+        { teamId: EVALS, userId: ADA, source: 'manual' },
+        { teamId: EVALS, userId: BOB, source: 'manual' },
+      ],
+    );
+    // Ada is in the group (would be added as entra), Bob is not (would be removed if entra).
+    expect(kinds(tenant({ [EVALS]: { name: 'Evals', members: [ADA] } }), state)).toEqual([]);
+  });
+
+  it('leaves the memberships of a group whose members could not be read exactly as they are', () => {
+    const state = current([storedTeam(EVALS, 'Evals')], [ADA], [{ teamId: EVALS, userId: ADA }]);
+    expect(kinds(tenant({ [EVALS]: { name: 'Evals' } }), state)).toEqual([]);
+  });
+
+  it('repairs a membership written only on the team side', () => {
+    const state = current(
+      [storedTeam(EVALS, 'Evals')],
+      [ADA],
+      [{ teamId: EVALS, userId: ADA, side: 'team' }],
+    );
+    const plan = planSync(tenant({ [EVALS]: { name: 'Evals', members: [ADA] } }), state, options);
+    expect(plan.changes.map((change) => change.kind)).toEqual(['membership-repaired']);
+    expect(planWrites(plan)).toEqual([
+      expect.objectContaining({
+        table: 'users',
+        action: 'create',
+        partitionKey: ADA,
+        rowKey: `team:${EVALS}`,
+      }),
+    ]);
+  });
+
+  it('repairs a membership written only on the user side', () => {
+    const state = current(
+      [storedTeam(EVALS, 'Evals')],
+      [ADA],
+      [{ teamId: EVALS, userId: ADA, side: 'user' }],
+    );
+    const plan = planSync(tenant({ [EVALS]: { name: 'Evals', members: [ADA] } }), state, options);
+    expect(planWrites(plan)).toEqual([
+      expect.objectContaining({
+        table: 'teams',
+        action: 'create',
+        partitionKey: EVALS,
+        rowKey: `member:${ADA}`,
+      }),
+    ]);
+  });
+
+  it('removes the surviving half of an entra membership that should not exist', () => {
+    const state = current(
+      [storedTeam(EVALS, 'Evals')],
+      [ADA],
+      [{ teamId: EVALS, userId: ADA, side: 'user' }],
+    );
+    const plan = planSync(tenant({ [EVALS]: { name: 'Evals', members: [] } }), state, options);
+    expect(planWrites(plan)).toEqual([
+      {
+        table: 'users',
+        action: 'delete',
+        partitionKey: ADA,
+        rowKey: `team:${EVALS}`,
+        etag: `etag-l-${ADA}-${EVALS}`,
+      },
+    ]);
+  });
+
+  it('holds every removal and archive past the mass-removal guard, and still applies additions', () => {
+    const state = current(
+      [storedTeam(EVALS, 'Evals'), storedTeam(PROD, 'Prod')],
+      [ADA, BOB],
+      [
+        { teamId: EVALS, userId: ADA },
+        { teamId: EVALS, userId: BOB },
+      ],
+    );
+    const desired = tenant({
+      [EVALS]: { name: 'Evals', members: [] },
+      'e0000000-0000-4000-8000-000000000009': { name: 'New', members: [CAROL] },
+    });
+    const plan = planSync(desired, state, { ...options, maxMembershipRemovals: 1 });
+    expect(plan.held.map((change) => change.kind)).toEqual([
+      'team-archived',
+      'membership-removed',
+      'membership-removed',
+    ]);
+    expect(plan.changes.map((change) => change.kind)).toEqual([
+      'team-created',
+      'user-created',
+      'membership-added',
+    ]);
+    expect(plan.summary).toMatchObject({
+      membershipsHeld: 2,
+      teamsHeld: 1,
+      membershipsRemoved: 0,
+      membershipsAdded: 1,
+    });
+    expect(plan.holdReason).toContain(
+      '2 membership removals exceed MAX_MEMBERSHIP_REMOVALS_PER_RUN (1)',
+    );
+  });
+
+  it('lets exactly the limit of removals through', () => {
+    const state = current([storedTeam(EVALS, 'Evals')], [ADA], [{ teamId: EVALS, userId: ADA }]);
+    const plan = planSync(tenant({ [EVALS]: { name: 'Evals', members: [] } }), state, {
+      ...options,
+      maxMembershipRemovals: 1,
+    });
+    expect(plan.held).toEqual([]);
+    expect(plan.summary.membershipsRemoved).toBe(1);
+  });
+});
+
+describe('the planner: users', () => {
+  it('keeps profile fields in step with Entra, and nothing else', () => {
+    const state = current([], [ADA], []);
+    const desired = tenant(
+      {},
+      {
+        users: new Map([
+          [ADA, { ...profile(ADA, 'Ada'), displayName: 'Ada King', accountEnabled: false }],
+        ]),
+      },
+    );
+    const plan = planSync(desired, state, options);
+    expect(planWrites(plan)).toEqual([
+      expect.objectContaining({
+        action: 'merge',
+        partitionKey: ADA,
+        properties: { displayName: 'Ada King', accountEnabled: false },
+      }),
+    ]);
+  });
+
+  it('marks a user deleted in Entra without deleting the row', () => {
+    const plan = planSync(
+      tenant({}, { users: new Map([[ADA, null]]) }),
+      current([], [ADA], []),
+      options,
+    );
+    expect(planWrites(plan)).toEqual([
+      expect.objectContaining({ action: 'merge', properties: { deletedInEntra: true } }),
+    ]);
+  });
+
+  it('writes only lastSignInAt for a sign-in that changes nothing else', () => {
+    const state = current([storedTeam(EVALS, 'Evals')], [ADA], [{ teamId: EVALS, userId: ADA }]);
+    const desired: DesiredState = {
+      scope: { kind: 'user', userId: ADA },
+      assignedGroups: new Map([[EVALS, { displayName: 'Evals' }]]),
+      members: new Map([[EVALS, new Set([ADA])]]),
+      users: new Map([[ADA, PROFILES.get(ADA) ?? null]]),
+    };
+    const plan = planSync(desired, state, { ...options, actor: 'signin' });
+    expect(planWrites(plan)).toEqual([
+      {
+        table: 'users',
+        action: 'merge',
+        partitionKey: ADA,
+        rowKey: 'user',
+        properties: { lastSignInAt: NOW },
+        etag: `etag-user-${ADA}`,
+      },
+    ]);
+  });
+
+  it('plans nothing when the tables already match Entra', () => {
+    const state = current(
+      [storedTeam(EVALS, 'Evals'), storedTeam(PROD, 'Prod')],
+      [ADA, BOB],
+      [
+        { teamId: EVALS, userId: ADA },
+        { teamId: EVALS, userId: BOB },
+        { teamId: PROD, userId: BOB },
+      ],
+    );
+    const desired = tenant({
+      [EVALS]: { name: 'Evals', members: [ADA, BOB] },
+      [PROD]: { name: 'Prod', members: [BOB] },
+    });
+    expect(planSync(desired, state, options).changes).toEqual([]);
+  });
+});
