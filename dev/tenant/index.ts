@@ -1,0 +1,23 @@
+/** The simulated Entra tenant's public API (see docs/simulated-tenant.md). */
+export { ensureDevCertificate, defaultCertDir, type DevCertificate } from './certificate.js';
+export {
+  startSimulatedTenant,
+  type SimulatedTenant,
+  type SimulatedTenantOptions,
+  type TenantAdmin,
+  type TenantCounters,
+  type TenantFaults,
+  type CertificateOption,
+} from './server.js';
+export { generateTenant, createPrng, type GenerateTenantOptions } from './generate.js';
+export {
+  loadTenantFile,
+  parseTenantData,
+  tenantDataSchema,
+  DEFAULT_ACCESS_ROLE_ID,
+  type TenantData,
+  type ParsedTenantData,
+} from './model.js';
+export type { FaultSpec, FaultSpecJson, ResourceUnitBudget } from './faults.js';
+export type { IssueTokenOptions, TokenAlgorithm } from './tokens.js';
+export { GROUPS_OVERAGE_LIMIT } from './tokens.js';

@@ -1,0 +1,558 @@
+/**
+ * The simulated tenant's data: the JSON schema (zod) of `dev/tenants/*.json` and the mutable
+ * in-memory directory the server answers from.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const guid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'lower-case GUID');
+
+/** The app role id Entra uses for "Default Access" (an assignment without a specific role). */
+export const DEFAULT_ACCESS_ROLE_ID = '00000000-0000-0000-0000-000000000000';
+
+export const tenantUserSchema = z.object({
+  id: guid,
+  displayName: z.string().min(1),
+  userPrincipalName: z.string().min(3),
+  mail: z.string().nullable().optional(),
+  givenName: z.string().nullable().optional(),
+  surname: z.string().nullable().optional(),
+  jobTitle: z.string().nullable().optional(),
+  accountEnabled: z.boolean().default(true),
+});
+
+export const tenantGroupSchema = z.object({
+  id: guid,
+  displayName: z.string().min(1),
+  description: z.string().nullable().optional(),
+  securityEnabled: z.boolean().default(true),
+  mailEnabled: z.boolean().default(false),
+  /** `['Unified']` for a Microsoft 365 group, `[]` for a security group. */
+  groupTypes: z.array(z.string()).default([]),
+  mail: z.string().nullable().optional(),
+  mailNickname: z.string().optional(),
+  /** Direct members: user ids or group ids (a group id nests that group). */
+  members: z.array(guid).default([]),
+});
+
+export const appRoleSchema = z.object({
+  id: guid,
+  value: z.string().nullable().optional(),
+  displayName: z.string(),
+  description: z.string().optional(),
+  allowedMemberTypes: z.array(z.string()).default(['User']),
+});
+
+export const tenantAppSchema = z.object({
+  clientId: guid,
+  clientSecret: z.string().min(8),
+  servicePrincipalId: guid,
+  displayName: z.string().default('MishikaLLM'),
+  /**
+   * Redirect URIs registered on the app. Any `http(s)://localhost|127.0.0.1[:port]/...` URI is
+   * accepted as well when `allowLoopbackRedirects` is true (the default), since test ports vary.
+   */
+  redirectUris: z.array(z.string()).default([]),
+  allowLoopbackRedirects: z.boolean().default(true),
+  appRoles: z.array(appRoleSchema).default([]),
+  /** Which groups the `groups` claim carries, like the app manifest's `groupMembershipClaims`. */
+  groupMembershipClaims: z.enum(['None', 'SecurityGroup', 'All']).default('SecurityGroup'),
+});
+
+export const assignmentSchema = z.object({
+  principalId: guid,
+  appRoleId: guid.default(DEFAULT_ACCESS_ROLE_ID),
+  id: z.string().optional(),
+  createdDateTime: z.string().optional(),
+});
+
+export const tenantDataSchema = z
+  .object({
+    $schema: z.string().optional(),
+    description: z.string().optional(),
+    tenantId: guid,
+    displayName: z.string().default('Contoso'),
+    domain: z.string().default('contoso.onmicrosoft.com'),
+    app: tenantAppSchema,
+    users: z.array(tenantUserSchema),
+    groups: z.array(tenantGroupSchema),
+    /** Principals (groups, optionally users) assigned to the app's service principal. */
+    assignments: z.array(assignmentSchema).default([]),
+  })
+  .superRefine((t, ctx) => {
+    const ids = new Set<string>();
+    const add = (id: string, path: (string | number)[]): void => {
+      if (ids.has(id)) ctx.addIssue({ code: 'custom', path, message: `duplicate object id ${id}` });
+      ids.add(id);
+    };
+    t.users.forEach((u, i) => {
+      add(u.id, ['users', i, 'id']);
+    });
+    t.groups.forEach((g, i) => {
+      add(g.id, ['groups', i, 'id']);
+    });
+    t.groups.forEach((g, i) => {
+      g.members.forEach((m, j) => {
+        if (!ids.has(m)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['groups', i, 'members', j],
+            message: `unknown member ${m}`,
+          });
+        }
+        if (m === g.id) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['groups', i, 'members', j],
+            message: 'a group cannot contain itself',
+          });
+        }
+      });
+    });
+    t.assignments.forEach((a, i) => {
+      if (!ids.has(a.principalId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['assignments', i, 'principalId'],
+          message: `unknown principal ${a.principalId}`,
+        });
+      }
+    });
+  });
+
+export type TenantData = z.input<typeof tenantDataSchema>;
+export type ParsedTenantData = z.output<typeof tenantDataSchema>;
+export type TenantUserInput = z.input<typeof tenantUserSchema>;
+export type TenantGroupInput = z.input<typeof tenantGroupSchema>;
+
+/** Parses and validates tenant data; the error names the file and every problem. */
+export function parseTenantData(data: unknown, source = 'tenant data'): ParsedTenantData {
+  const result = tenantDataSchema.safeParse(data);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((i) => `  ${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+      .join('\n');
+    throw new Error(`Invalid ${source}:\n${problems}`);
+  }
+  return result.data;
+}
+
+export function loadTenantFile(path: string): ParsedTenantData {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`Cannot read tenant file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseTenantData(json, `tenant file ${path}`);
+}
+
+export interface UserObject {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  mail: string | null;
+  givenName: string | null;
+  surname: string | null;
+  jobTitle: string | null;
+  accountEnabled: boolean;
+  createdDateTime: string;
+}
+
+export interface GroupObject {
+  id: string;
+  displayName: string;
+  description: string | null;
+  securityEnabled: boolean;
+  mailEnabled: boolean;
+  groupTypes: string[];
+  mail: string | null;
+  mailNickname: string;
+  createdDateTime: string;
+  /** Direct members in insertion order (user and group ids). */
+  members: Set<string>;
+}
+
+export interface AppRoleAssignment {
+  id: string;
+  appRoleId: string;
+  principalId: string;
+  createdDateTime: string;
+}
+
+/** One entry of the change log `groups/delta` reads. */
+export interface GroupChange {
+  seq: number;
+  groupId: string;
+  kind: 'upsert' | 'deleted' | 'memberAdded' | 'memberRemoved';
+  memberId?: string;
+}
+
+export class DirectoryError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An assignment id shaped like Entra's (base64url of the principal id bytes). */
+export function assignmentIdFor(principalId: string): string {
+  return Buffer.from(principalId.replace(/-/g, ''), 'hex').toString('base64url') + 'AAAAAAAAAAAAAA';
+}
+
+function nickname(displayName: string): string {
+  return displayName.replace(/[^A-Za-z0-9]/g, '').slice(0, 64) || 'group';
+}
+
+/** The live directory: users, groups, memberships and app assignments. */
+export class Directory {
+  readonly tenantId: string;
+  readonly displayName: string;
+  readonly domain: string;
+  readonly app: ParsedTenantData['app'];
+  readonly users = new Map<string, UserObject>();
+  readonly groups = new Map<string, GroupObject>();
+  /** principalId → assignment (one per principal, like the single "Default Access" role). */
+  readonly assignments = new Map<string, AppRoleAssignment>();
+  /** memberId → groups it is a direct member of. */
+  private readonly parents = new Map<string, Set<string>>();
+  readonly changes: GroupChange[] = [];
+  private seq = 0;
+  private readonly created: string;
+
+  constructor(data: ParsedTenantData) {
+    this.tenantId = data.tenantId;
+    this.displayName = data.displayName;
+    this.domain = data.domain;
+    this.app = data.app;
+    this.created = new Date().toISOString();
+    for (const u of data.users) {
+      this.users.set(u.id, {
+        id: u.id,
+        displayName: u.displayName,
+        userPrincipalName: u.userPrincipalName,
+        mail: u.mail ?? null,
+        givenName: u.givenName ?? null,
+        surname: u.surname ?? null,
+        jobTitle: u.jobTitle ?? null,
+        accountEnabled: u.accountEnabled,
+        createdDateTime: this.created,
+      });
+    }
+    for (const g of data.groups) {
+      this.groups.set(g.id, {
+        id: g.id,
+        displayName: g.displayName,
+        description: g.description ?? null,
+        securityEnabled: g.securityEnabled,
+        mailEnabled: g.mailEnabled,
+        groupTypes: [...g.groupTypes],
+        mail: g.mail ?? null,
+        mailNickname: g.mailNickname ?? nickname(g.displayName),
+        createdDateTime: this.created,
+        members: new Set(),
+      });
+    }
+    for (const g of data.groups) for (const m of g.members) this.link(g.id, m);
+    for (const a of data.assignments) {
+      this.assignments.set(a.principalId, {
+        id: a.id ?? assignmentIdFor(a.principalId),
+        appRoleId: a.appRoleId,
+        principalId: a.principalId,
+        createdDateTime: a.createdDateTime ?? this.created,
+      });
+    }
+    for (const g of this.groups.values()) this.record(g.id, 'upsert');
+  }
+
+  get version(): number {
+    return this.seq;
+  }
+
+  private record(groupId: string, kind: GroupChange['kind'], memberId?: string): void {
+    this.seq += 1;
+    this.changes.push(
+      memberId === undefined
+        ? { seq: this.seq, groupId, kind }
+        : { seq: this.seq, groupId, kind, memberId },
+    );
+  }
+
+  private link(groupId: string, memberId: string): void {
+    this.groups.get(groupId)?.members.add(memberId);
+    let set = this.parents.get(memberId);
+    if (!set) {
+      set = new Set();
+      this.parents.set(memberId, set);
+    }
+    set.add(groupId);
+  }
+
+  isUser(id: string): boolean {
+    return this.users.has(id);
+  }
+
+  requireGroup(id: string): GroupObject {
+    const g = this.groups.get(id);
+    if (!g)
+      throw new DirectoryError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+      );
+    return g;
+  }
+
+  requireUser(idOrUpn: string): UserObject {
+    const u = this.findUser(idOrUpn);
+    if (!u)
+      throw new DirectoryError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${idOrUpn}' does not exist or one of its queried reference-property objects are not present.`,
+      );
+    return u;
+  }
+
+  findUser(idOrUpn: string): UserObject | undefined {
+    const byId = this.users.get(idOrUpn.toLowerCase());
+    if (byId) return byId;
+    const upn = idOrUpn.toLowerCase();
+    for (const u of this.users.values()) if (u.userPrincipalName.toLowerCase() === upn) return u;
+    return undefined;
+  }
+
+  /** Direct parents (groups) of a user or group. */
+  directParents(id: string): string[] {
+    return [...(this.parents.get(id) ?? [])];
+  }
+
+  /** All groups a principal is in, directly or through nesting (no duplicates, cycle-safe). */
+  transitiveParents(id: string): string[] {
+    const seen = new Set<string>();
+    const queue = this.directParents(id);
+    while (queue.length > 0) {
+      const g = queue.shift();
+      if (g === undefined || seen.has(g)) continue;
+      seen.add(g);
+      queue.push(...this.directParents(g));
+    }
+    seen.delete(id);
+    return [...seen];
+  }
+
+  /** All members (users and groups) of a group, through nesting (no duplicates, cycle-safe). */
+  transitiveMembers(groupId: string): string[] {
+    const out = new Set<string>();
+    const visited = new Set<string>([groupId]);
+    const stack = [groupId];
+    while (stack.length > 0) {
+      const gid = stack.pop();
+      if (gid === undefined) break;
+      for (const m of this.groups.get(gid)?.members ?? []) {
+        out.add(m);
+        if (this.groups.has(m) && !visited.has(m)) {
+          visited.add(m);
+          stack.push(m);
+        }
+      }
+    }
+    out.delete(groupId);
+    return [...out];
+  }
+
+  // ---- mutations (the admin API) ----
+
+  addUser(input: TenantUserInput): UserObject {
+    const u = tenantUserSchema.parse(input);
+    if (this.users.has(u.id) || this.groups.has(u.id))
+      throw new DirectoryError(409, 'Request_BadRequest', `Object ${u.id} already exists.`);
+    const user: UserObject = {
+      id: u.id,
+      displayName: u.displayName,
+      userPrincipalName: u.userPrincipalName,
+      mail: u.mail ?? null,
+      givenName: u.givenName ?? null,
+      surname: u.surname ?? null,
+      jobTitle: u.jobTitle ?? null,
+      accountEnabled: u.accountEnabled,
+      createdDateTime: new Date().toISOString(),
+    };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  addGroup(input: TenantGroupInput): GroupObject {
+    const g = tenantGroupSchema.parse(input);
+    if (this.users.has(g.id) || this.groups.has(g.id))
+      throw new DirectoryError(409, 'Request_BadRequest', `Object ${g.id} already exists.`);
+    const group: GroupObject = {
+      id: g.id,
+      displayName: g.displayName,
+      description: g.description ?? null,
+      securityEnabled: g.securityEnabled,
+      mailEnabled: g.mailEnabled,
+      groupTypes: [...g.groupTypes],
+      mail: g.mail ?? null,
+      mailNickname: g.mailNickname ?? nickname(g.displayName),
+      createdDateTime: new Date().toISOString(),
+      members: new Set(),
+    };
+    this.groups.set(group.id, group);
+    this.record(group.id, 'upsert');
+    for (const m of g.members) this.addMember(group.id, m);
+    return group;
+  }
+
+  addMember(groupId: string, memberId: string): void {
+    const g = this.requireGroup(groupId);
+    if (!this.users.has(memberId) && !this.groups.has(memberId)) {
+      throw new DirectoryError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${memberId}' does not exist or one of its queried reference-property objects are not present.`,
+      );
+    }
+    if (memberId === groupId)
+      throw new DirectoryError(400, 'Request_BadRequest', 'A group cannot be a member of itself.');
+    if (g.members.has(memberId)) {
+      throw new DirectoryError(
+        400,
+        'Request_BadRequest',
+        "One or more added object references already exist for the following modified properties: 'members'.",
+      );
+    }
+    this.link(groupId, memberId);
+    this.record(groupId, 'memberAdded', memberId);
+  }
+
+  removeMember(groupId: string, memberId: string): void {
+    const g = this.requireGroup(groupId);
+    if (!g.members.delete(memberId)) {
+      throw new DirectoryError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${memberId}' is not a member of group '${groupId}'.`,
+      );
+    }
+    this.parents.get(memberId)?.delete(groupId);
+    this.record(groupId, 'memberRemoved', memberId);
+  }
+
+  assign(principalId: string, appRoleId = DEFAULT_ACCESS_ROLE_ID): AppRoleAssignment {
+    if (!this.users.has(principalId) && !this.groups.has(principalId)) {
+      throw new DirectoryError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${principalId}' does not exist or one of its queried reference-property objects are not present.`,
+      );
+    }
+    const existing = this.assignments.get(principalId);
+    if (existing) return existing;
+    const a: AppRoleAssignment = {
+      id: assignmentIdFor(principalId),
+      appRoleId,
+      principalId,
+      createdDateTime: new Date().toISOString(),
+    };
+    this.assignments.set(principalId, a);
+    return a;
+  }
+
+  unassign(principalId: string): void {
+    if (!this.assignments.delete(principalId)) {
+      throw new DirectoryError(
+        404,
+        'Request_ResourceNotFound',
+        `Principal '${principalId}' is not assigned to the application.`,
+      );
+    }
+  }
+
+  renameGroup(groupId: string, displayName: string): void {
+    const g = this.requireGroup(groupId);
+    g.displayName = displayName;
+    this.record(groupId, 'upsert');
+  }
+
+  deleteGroup(groupId: string): void {
+    const g = this.requireGroup(groupId);
+    for (const m of g.members) this.parents.get(m)?.delete(groupId);
+    for (const p of this.directParents(groupId)) {
+      this.groups.get(p)?.members.delete(groupId);
+      this.record(p, 'memberRemoved', groupId);
+    }
+    this.parents.delete(groupId);
+    this.groups.delete(groupId);
+    this.assignments.delete(groupId);
+    this.record(groupId, 'deleted');
+  }
+
+  deleteUser(userId: string): void {
+    const u = this.requireUser(userId);
+    for (const p of this.directParents(u.id)) {
+      this.groups.get(p)?.members.delete(u.id);
+      this.record(p, 'memberRemoved', u.id);
+    }
+    this.parents.delete(u.id);
+    this.users.delete(u.id);
+    this.assignments.delete(u.id);
+  }
+
+  setUserEnabled(userId: string, enabled: boolean): void {
+    this.requireUser(userId).accountEnabled = enabled;
+  }
+
+  updateUser(
+    userId: string,
+    patch: Partial<
+      Pick<UserObject, 'displayName' | 'userPrincipalName' | 'mail' | 'accountEnabled'>
+    >,
+  ): UserObject {
+    const u = this.requireUser(userId);
+    Object.assign(u, patch);
+    return u;
+  }
+
+  /** A JSON snapshot in the same shape as the tenant file (so it can be saved and reloaded). */
+  snapshot(): ParsedTenantData {
+    return {
+      tenantId: this.tenantId,
+      displayName: this.displayName,
+      domain: this.domain,
+      app: this.app,
+      users: [...this.users.values()].map((u) => ({
+        id: u.id,
+        displayName: u.displayName,
+        userPrincipalName: u.userPrincipalName,
+        mail: u.mail,
+        givenName: u.givenName,
+        surname: u.surname,
+        jobTitle: u.jobTitle,
+        accountEnabled: u.accountEnabled,
+      })),
+      groups: [...this.groups.values()].map((g) => ({
+        id: g.id,
+        displayName: g.displayName,
+        description: g.description,
+        securityEnabled: g.securityEnabled,
+        mailEnabled: g.mailEnabled,
+        groupTypes: [...g.groupTypes],
+        mail: g.mail,
+        mailNickname: g.mailNickname,
+        members: [...g.members],
+      })),
+      assignments: [...this.assignments.values()].map((a) => ({
+        principalId: a.principalId,
+        appRoleId: a.appRoleId,
+        id: a.id,
+        createdDateTime: a.createdDateTime,
+      })),
+    };
+  }
+}
