@@ -4,15 +4,27 @@
  * Tests and the local host replace the whole set with `useServices`.
  */
 import { loadSettings, type Settings } from './config/settings.js';
+import {
+  createDirectoryReader,
+  type DirectoryReader,
+  type DirectoryReaderOptions,
+} from './graph/index.js';
 import { SyncStore, TableStore, tableClientFactory } from './store/index.js';
 
 export type Clock = () => Date;
+
+/** A sign-in waits at most this long for a throttled Graph before answering 503. */
+export const SIGN_IN_MAX_GRAPH_WAIT_SECONDS = 10;
 
 export interface Services {
   readonly settings: Settings;
   readonly tables: TableStore;
   readonly store: SyncStore;
   readonly clock: Clock;
+  /** The process's Graph reader for sign-ins (its assigned-groups cache is shared). */
+  readonly directory: DirectoryReader;
+  /** A fresh reader, e.g. one per reconciliation run so its request count is the run's. */
+  readonly createDirectory: (options?: DirectoryReaderOptions) => DirectoryReader;
 }
 
 export function createServices(settings: Settings, overrides: Partial<Services> = {}): Services {
@@ -22,11 +34,22 @@ export function createServices(settings: Settings, overrides: Partial<Services> 
       tableClientFactory(settings.tables, settings.entra.managedIdentityClientId),
       settings.tables.prefix,
     );
+  const clock = overrides.clock ?? (() => new Date());
+  const createDirectory =
+    overrides.createDirectory ??
+    ((options?: DirectoryReaderOptions) => createDirectoryReader(settings, { clock, ...options }));
+  let directory = overrides.directory;
   return {
     settings,
     tables,
     store: overrides.store ?? new SyncStore(tables),
-    clock: overrides.clock ?? (() => new Date()),
+    clock,
+    createDirectory,
+    // Built on first use: a health probe or a bad token never constructs Graph credentials.
+    get directory() {
+      directory ??= createDirectory({ maxRetryWaitSeconds: SIGN_IN_MAX_GRAPH_WAIT_SECONDS });
+      return directory;
+    },
   };
 }
 

@@ -1,0 +1,63 @@
+/**
+ * Microsoft Graph access: the `DirectoryReader` the sync uses, built from the settings.
+ */
+import type { TokenCredential } from '@azure/identity';
+import type { Settings } from '../config/settings.js';
+import { withAssignedGroupsCache } from './cache.js';
+import { createGraphClient } from './client.js';
+import type { DirectoryReader } from './directory.js';
+import { GraphDirectoryReader, MAX_PAGE_SIZE } from './reader.js';
+import { GraphRequestRunner, GraphTransport } from './requests.js';
+
+export type {
+  AssignedGroup,
+  DirectoryReader,
+  EntraUser,
+  GroupMembers,
+  UserWithGroups,
+} from './directory.js';
+export { withAssignedGroupsCache } from './cache.js';
+export { createGraphCredential } from './client.js';
+
+/** Reconciliation's default; sign-in callers pass a small budget so a sign-in never hangs. */
+export const DEFAULT_MAX_RETRY_WAIT_SECONDS = 60;
+
+export interface DirectoryReaderOptions {
+  /** Default: the credential `settings.entra.graphAuth` names. */
+  readonly credential?: TokenCredential;
+  /** Total waiting for throttled or unavailable Graph per reader call, before a coded error. */
+  readonly maxRetryWaitSeconds?: number;
+  /** How retries wait (tests pass one that does not). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Now, for the assigned-groups cache and `Retry-After` dates. */
+  readonly clock?: () => Date;
+  /** `$top` of every listing: Graph's maximum (999) unless a test wants more pages. */
+  readonly pageSize?: number;
+}
+
+function sleepFor(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function createDirectoryReader(
+  settings: Settings,
+  options: DirectoryReaderOptions = {},
+): DirectoryReader {
+  const clock = options.clock ?? (() => new Date());
+  const graph = createGraphClient(settings.entra, options.credential);
+  const runner = new GraphRequestRunner(
+    new GraphTransport(graph.client, settings.entra.graphEndpoint),
+    {
+      maxRetryWaitMs: (options.maxRetryWaitSeconds ?? DEFAULT_MAX_RETRY_WAIT_SECONDS) * 1000,
+      sleep: options.sleep ?? sleepFor,
+      clock,
+    },
+  );
+  const reader = new GraphDirectoryReader(
+    settings.entra,
+    graph,
+    runner,
+    options.pageSize ?? MAX_PAGE_SIZE,
+  );
+  return withAssignedGroupsCache(reader, settings.entra.assignedGroupsCacheSeconds, clock);
+}
