@@ -49,9 +49,10 @@ export interface AzuriteOptions {
 }
 
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
-  const { default: TableConfiguration } = require('azurite/dist/src/table/TableConfiguration.js') as {
-    default: TableConfigurationConstructor;
-  };
+  const { default: TableConfiguration } =
+    require('azurite/dist/src/table/TableConfiguration.js') as {
+      default: TableConfigurationConstructor;
+    };
   const { default: TableServer } = require('azurite/dist/src/table/TableServer.js') as {
     default: new (configuration: unknown) => AzuriteTableServer;
   };

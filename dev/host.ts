@@ -7,11 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  HttpRequest,
-  HttpResponse,
-  InvocationContext,
+import azureFunctions, {
+  type HttpResponse as FunctionResponse,
   type HttpResponseInit,
+  type InvocationContext as FunctionContext,
   type Timer,
 } from '@azure/functions';
 import { nextOccurrence, parseNcrontab } from '../shared/config/ncrontab.js';
@@ -20,6 +19,9 @@ import type {
   HttpFunctionDefinition,
   TimerFunctionDefinition,
 } from '../functions/registry.js';
+
+// @azure/functions is CommonJS: Node's ESM loader sees `app` but not its classes by name.
+const { HttpRequest, HttpResponse, InvocationContext } = azureFunctions;
 
 export type HostLog = (level: 'info' | 'warn' | 'error', message: string) => void;
 
@@ -90,7 +92,7 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function context(name: string, log: HostLog): InvocationContext {
+function context(name: string, log: HostLog): FunctionContext {
   return new InvocationContext({
     invocationId: randomUUID(),
     functionName: name,
@@ -105,7 +107,10 @@ function context(name: string, log: HostLog): InvocationContext {
   });
 }
 
-async function writeResponse(result: HttpResponseInit | HttpResponse, response: ServerResponse) {
+async function writeResponse(
+  result: HttpResponseInit | FunctionResponse,
+  response: ServerResponse,
+) {
   const httpResponse = result instanceof HttpResponse ? result : new HttpResponse(result);
   const headers: Record<string, string | string[]> = {};
   httpResponse.headers.forEach((value, name) => {

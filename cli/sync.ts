@@ -1,0 +1,106 @@
+/**
+ * The reconciliation from the command line: the same code as the timer function.
+ *   --dry-run                  print the plan, write nothing
+ *   --json                     print the run record (and the plan) as JSON
+ *   --max-removals N           this run's mass-removal limit (how an operator releases a hold)
+ *   --allow-empty-assignments  archive every synced team if no group is assigned
+ */
+import { parseArgs } from 'node:util';
+import { loadSettings } from '../shared/config/settings.js';
+import { describeError, isServiceError } from '../shared/errors.js';
+import { createServices } from '../shared/services.js';
+import { reconcile } from '../shared/sync/reconcile.js';
+import { planText, runLine } from '../shared/sync/report.js';
+
+const usage = `Usage: npm run sync -- [--dry-run] [--json] [--max-removals N] [--allow-empty-assignments]`;
+
+function parseArguments() {
+  try {
+    return parseArgs({
+      options: {
+        'dry-run': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        'max-removals': { type: 'string' },
+        'allow-empty-assignments': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`${describeError(error)}\n${usage}`);
+    process.exit(2);
+  }
+}
+
+async function main(): Promise<number> {
+  const args = parseArguments();
+  if (args.help) {
+    console.log(usage);
+    return 0;
+  }
+  const maxRemovalsText = args['max-removals'];
+  const maxMembershipRemovals = maxRemovalsText === undefined ? undefined : Number(maxRemovalsText);
+  if (
+    maxMembershipRemovals !== undefined &&
+    (!Number.isInteger(maxMembershipRemovals) || maxMembershipRemovals < 0)
+  ) {
+    console.error(
+      `--max-removals takes a whole number >= 0, not "${maxRemovalsText ?? ''}"\n${usage}`,
+    );
+    return 2;
+  }
+
+  let services;
+  try {
+    services = createServices(loadSettings());
+  } catch (error) {
+    console.error(describeError(error));
+    return 2;
+  }
+
+  const showProgress = !args.json && process.stderr.isTTY;
+  try {
+    const { record, plan } = await reconcile(services, {
+      trigger: 'cli',
+      dryRun: args['dry-run'],
+      allowEmptyAssignments: args['allow-empty-assignments'],
+      ...(maxMembershipRemovals === undefined ? {} : { maxMembershipRemovals }),
+      ...(showProgress
+        ? {
+            onProgress: (done: number, total: number) => {
+              process.stderr.write(`\rgroups read: ${done} of ${total}`);
+              if (done === total) process.stderr.write('\n');
+            },
+          }
+        : {}),
+    });
+    if (args.json) {
+      const changes = plan?.changes.map(({ kind, teamId, userId, reason }) => ({
+        kind,
+        teamId,
+        userId,
+        reason,
+      }));
+      console.log(
+        JSON.stringify(
+          { dryRun: args['dry-run'], record, ...(args['dry-run'] ? { changes } : {}) },
+          null,
+          2,
+        ),
+      );
+    } else {
+      if (args['dry-run']) console.log('Dry run: nothing was written.');
+      if (plan !== undefined && (args['dry-run'] || plan.held.length > 0))
+        console.log(planText(plan, record));
+      console.log(runLine(record));
+    }
+    return record.outcome === 'partial' ? 1 : 0;
+  } catch (error) {
+    const code = isServiceError(error) ? error.code : 'internal';
+    if (args.json)
+      console.log(JSON.stringify({ error: { code, message: describeError(error) } }, null, 2));
+    else console.error(`Reconciliation failed (${code}): ${describeError(error)}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,19 @@
+import type { InvocationContext, Timer } from '@azure/functions';
+import { getServices } from '../shared/services.js';
+import { reconcile } from '../shared/sync/reconcile.js';
+import { runLine } from '../shared/sync/report.js';
+import { timerFunction } from './registry.js';
+
+export async function reconcileOnSchedule(timer: Timer, context: InvocationContext): Promise<void> {
+  if (timer.isPastDue) context.warn('reconcile: this run is past due (the app was idle or busy)');
+  const { record } = await reconcile(getServices(), { trigger: 'timer' });
+  if (record.outcome === 'succeeded') context.log(runLine(record));
+  else context.warn(runLine(record));
+}
+
+export const reconcileTimerFunction = timerFunction({
+  name: 'reconcile',
+  schedule: '%SYNC_SCHEDULE%',
+  runOnStartup: false,
+  handler: reconcileOnSchedule,
+});

@@ -1,0 +1,58 @@
+/** Words for operators: the one-line run summary of DESIGN.md and a readable plan. */
+import type { Plan, PlannedChange } from './planner.js';
+import type { RunRecord, RunSummary } from './run-records.js';
+
+export function summaryLine(summary: RunSummary): string {
+  return [
+    `groups ${summary.groups}`,
+    `teams created ${summary.teamsCreated}, renamed ${summary.teamsRenamed}, archived ${summary.teamsArchived}, restored ${summary.teamsRestored}`,
+    `memberships added ${summary.membershipsAdded}, removed ${summary.membershipsRemoved}, held ${summary.membershipsHeld}, repaired ${summary.membershipsRepaired}`,
+    `users created ${summary.usersCreated}, updated ${summary.usersUpdated}`,
+    `Graph requests ${summary.graphRequests}`,
+    `table writes ${summary.tableWrites}`,
+    `${(summary.durationMs / 1000).toFixed(1)} s`,
+  ].join('; ');
+}
+
+export function runLine(record: RunRecord): string {
+  const head = `run ${record.runId} (${record.trigger}) ${record.outcome}`;
+  const parts = [head];
+  if (record.summary !== undefined) parts.push(summaryLine(record.summary));
+  if (record.holdReason !== undefined) parts.push(`HELD: ${record.holdReason}`);
+  if (record.incompleteGroups.length > 0) {
+    parts.push(
+      `${record.incompleteGroups.length} group(s) could not be read completely and were left as they are`,
+    );
+  }
+  if (record.error !== undefined) parts.push(`error ${record.error.code}: ${record.error.message}`);
+  return parts.join(' | ');
+}
+
+function describeChange(change: PlannedChange): string {
+  const subject = [
+    change.teamId && `team ${change.teamId}`,
+    change.userId && `user ${change.userId}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${change.kind.padEnd(20)} ${subject}: ${change.reason}`;
+}
+
+export function planText(plan: Plan, record: RunRecord): string {
+  const lines: string[] = [];
+  const interesting = plan.changes.filter((change) => change.kind !== 'user-signed-in');
+  lines.push(
+    interesting.length === 0
+      ? 'No changes: the tables already match Entra ID.'
+      : `${interesting.length} change(s):`,
+  );
+  for (const change of interesting) lines.push(`  ${describeChange(change)}`);
+  if (plan.held.length > 0) {
+    lines.push(`${plan.held.length} change(s) held: ${plan.holdReason ?? ''}`);
+    for (const change of plan.held) lines.push(`  ${describeChange(change)}`);
+  }
+  for (const group of record.incompleteGroups) {
+    lines.push(`group ${group.groupId} left as it is: ${group.reason}`);
+  }
+  return lines.join('\n');
+}
