@@ -1,0 +1,293 @@
+// Entra ID team sync for MishikaLLM: everything the service needs in one resource group.
+// Deploy with `azd up` or `az deployment group create --parameters infra/main.bicepparam` (docs/deploy.md).
+targetScope = 'resourceGroup'
+
+import {
+  builtInRoleIds
+  defaultInternalUserParamsType
+  defaultTeamParamsType
+  tagsType
+  withoutTrailingSlash
+} from 'types.bicep'
+
+metadata name = 'MishikaLLM Entra team sync'
+metadata description = 'Flex Consumption Function App, storage (tables and host), Key Vault, Log Analytics and Application Insights, all reached with one user-assigned managed identity.'
+
+@description('Environment name (azd: AZURE_ENV_NAME); part of every generated resource name.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Azure region of every resource; it must offer the Flex Consumption plan.')
+param location string = resourceGroup().location
+
+@description('Tags added to every resource.')
+param tags tagsType = {}
+
+@description('Function App name; empty generates func-<token>. The SSO redirect URI is https://<name>.azurewebsites.net/api/sso/callback.')
+@maxLength(60)
+param functionAppName string = ''
+
+@description('Node.js major version of the Functions runtime.')
+@allowed(['20', '22'])
+param nodeVersion string = '20'
+
+@description('Memory of each Function App instance, in MB.')
+@allowed([512, 2048, 4096])
+param functionInstanceMemoryMB int = 2048
+
+@description('Upper bound of Function App instances.')
+@minValue(1)
+@maxValue(1000)
+param functionMaximumInstanceCount int = 40
+
+@description('Redundancy of the storage account that holds the tables.')
+@allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_GZRS'])
+param storageSkuName string = 'Standard_LRS'
+
+@description('Days Log Analytics keeps logs.')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+@description('Turn on Key Vault purge protection (cannot be turned off again; the vault name stays reserved for 90 days after deletion).')
+param keyVaultPurgeProtection bool = true
+
+@description('ENTRA_TENANT_ID: tenant of the app registration and of the synced groups.')
+param entraTenantId string = tenant().tenantId
+
+@description('ENTRA_CLIENT_ID: client (application) id of the app registration users sign in to.')
+@minLength(36)
+@maxLength(36)
+param entraClientId string
+
+@description('ENTRA_CLIENT_SECRET: a client secret of that app registration; stored in Key Vault only.')
+@secure()
+@minLength(1)
+param entraClientSecret string
+
+@description('ENTRA_APP_ID_URI: application id URI of the app registration; empty means api://<entraClientId>.')
+param entraAppIdUri string = ''
+
+@description('ENTRA_SERVICE_PRINCIPAL_ID: object id of the Enterprise Application; empty lets the service look it up.')
+param entraServicePrincipalId string = ''
+
+@description('ENTRA_AUTHORITY_HOST: Microsoft Entra authority of the cloud the tenant lives in.')
+param entraAuthorityHost string = withoutTrailingSlash(environment().authentication.loginEndpoint)
+
+@description('GRAPH_ENDPOINT: Microsoft Graph endpoint of that cloud (for example https://graph.microsoft.us).')
+param graphEndpoint string = 'https://graph.microsoft.com'
+
+@description('TABLE_PREFIX: prefix of every table name (a letter, then letters and digits); empty for none.')
+@maxLength(40)
+param tablePrefix string = ''
+
+@description('SYNC_SCHEDULE: NCRONTAB schedule of the reconciliation (six fields, UTC).')
+param syncSchedule string = '0 */30 * * * *'
+
+@description('GROUP_MEMBERSHIP: transitive counts members of nested groups; direct matches Entra app assignment.')
+@allowed(['transitive', 'direct'])
+param groupMembership string = 'transitive'
+
+@description('MAX_MEMBERSHIP_REMOVALS_PER_RUN: above this many removals a run holds all of them.')
+@minValue(0)
+param maxMembershipRemovalsPerRun int = 500
+
+@description('ASSIGNED_GROUPS_CACHE_SECONDS: cache lifetime of the assigned-groups list on the sign-in path.')
+@minValue(0)
+param assignedGroupsCacheSeconds int = 60
+
+@description('GROUPS_CLAIM_AUTHORITATIVE: trust the token\'s groups claim at sign-in instead of asking Graph.')
+param groupsClaimAuthoritative bool = false
+
+@description('POST_LOGIN_REDIRECT_URL: where the browser lands after signing in (usually the MishikaLLM UI).')
+@minLength(1)
+param postLoginRedirectUrl string
+
+@description('ALLOWED_REDIRECT_ORIGINS: origins the login flow may send the browser back to.')
+param allowedRedirectOrigins string[] = []
+
+@description('SESSION_SECRET: at least 32 characters; signs the short-lived login cookie; stored in Key Vault only.')
+@secure()
+@minLength(32)
+param sessionSecret string
+
+@description('DEFAULT_TEAM_PARAMS: applied once to each team the service creates.')
+param defaultTeamParams defaultTeamParamsType = {
+  max_budget: 100
+  budget_duration: '30d'
+  models: []
+  tpm_limit: 100000
+  rpm_limit: 1000
+}
+
+@description('DEFAULT_INTERNAL_USER_PARAMS: applied once to each user the service creates.')
+param defaultInternalUserParams defaultInternalUserParamsType = {
+  user_role: 'internal_user'
+  max_budget: 10
+  budget_duration: '30d'
+  models: []
+}
+
+var resourceToken = toLower(uniqueString(resourceGroup().id, environmentName, location))
+var allTags = union(tags, { 'azd-env-name': environmentName })
+var appName = empty(functionAppName) ? 'func-${resourceToken}' : functionAppName
+var applicationInsightsName = 'appi-${resourceToken}'
+var keyVaultSecretNames = {
+  entraClientSecret: 'entra-client-secret'
+  sessionSecret: 'session-secret'
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: {
+    name: 'id-${resourceToken}'
+    location: location
+    tags: allTags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: applicationInsightsName
+    location: location
+    tags: allTags
+    retentionInDays: logRetentionInDays
+    roleAssignments: [
+      {
+        roleDefinitionId: builtInRoleIds.monitoringMetricsPublisher
+        principalId: identity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        description: 'Send telemetry to Application Insights, whose local (key) authentication is off.'
+      }
+    ]
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: allTags
+    skuName: storageSkuName
+    deploymentContainerName: 'app-package-${resourceToken}'
+    tableNames: ['${tablePrefix}Teams', '${tablePrefix}Users']
+    roleAssignments: [
+      {
+        roleDefinitionId: builtInRoleIds.storageBlobDataOwner
+        principalId: identity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        description: 'Functions host (AzureWebJobsStorage: timer leases, keys) and Flex Consumption deployment packages.'
+      }
+      {
+        roleDefinitionId: builtInRoleIds.storageTableDataContributor
+        principalId: identity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        description: 'The service\'s Teams, Users and bookkeeping tables.'
+      }
+    ]
+  }
+}
+
+module keyVault 'modules/keyVault.bicep' = {
+  name: 'keyVault'
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: allTags
+    enablePurgeProtection: keyVaultPurgeProtection
+    entraClientSecretName: keyVaultSecretNames.entraClientSecret
+    entraClientSecret: entraClientSecret
+    sessionSecretName: keyVaultSecretNames.sessionSecret
+    sessionSecret: sessionSecret
+    roleAssignments: [
+      {
+        roleDefinitionId: builtInRoleIds.keyVaultSecretsUser
+        principalId: identity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        description: 'Resolve the Key Vault references ENTRA_CLIENT_SECRET and SESSION_SECRET.'
+      }
+    ]
+  }
+}
+
+module functionApp 'modules/functionApp.bicep' = {
+  name: 'functionApp'
+  // The app reads the Application Insights connection string by name, so the component must exist first.
+  dependsOn: [monitoring]
+  params: {
+    name: appName
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: allTags
+    azdServiceName: 'api'
+    identity: {
+      resourceId: identity.outputs.resourceId
+      clientId: identity.outputs.clientId
+    }
+    storageAccountName: storage.outputs.name
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    storageTableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    applicationInsightsName: applicationInsightsName
+    entraClientVaultReferenceUri: keyVault.outputs.entraClientReferenceUri
+    sessionVaultReferenceUri: keyVault.outputs.sessionReferenceUri
+    nodeVersion: nodeVersion
+    instanceMemoryMB: functionInstanceMemoryMB
+    maximumInstanceCount: functionMaximumInstanceCount
+    settings: {
+      entraTenantId: entraTenantId
+      entraClientId: entraClientId
+      entraAppIdUri: empty(entraAppIdUri) ? 'api://${entraClientId}' : entraAppIdUri
+      entraServicePrincipalId: entraServicePrincipalId
+      entraAuthorityHost: entraAuthorityHost
+      graphEndpoint: graphEndpoint
+      tablePrefix: tablePrefix
+      syncSchedule: syncSchedule
+      groupMembership: groupMembership
+      maxMembershipRemovalsPerRun: maxMembershipRemovalsPerRun
+      assignedGroupsCacheSeconds: assignedGroupsCacheSeconds
+      groupsClaimAuthoritative: groupsClaimAuthoritative
+      postLoginRedirectUrl: postLoginRedirectUrl
+      allowedRedirectOrigins: allowedRedirectOrigins
+      defaultTeamParams: defaultTeamParams
+      defaultInternalUserParams: defaultInternalUserParams
+    }
+  }
+}
+
+@description('Region of the deployment (azd).')
+output AZURE_LOCATION string = location
+
+@description('Tenant of the deployment (azd).')
+output AZURE_TENANT_ID string = tenant().tenantId
+
+@description('Name of the Function App; azd deploys the api service to it.')
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+
+@description('Base URL of the service.')
+output SERVICE_API_URI string = 'https://${functionApp.outputs.defaultHostName}'
+
+@description('Redirect URI to register on the app registration (infra/scripts/grant-graph-permissions.sh does it).')
+output SSO_REDIRECT_URI string = 'https://${functionApp.outputs.defaultHostName}/api/sso/callback'
+
+@description('Object id of the app\'s managed identity: receives the Microsoft Graph application permissions.')
+output AZURE_FUNCTION_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+
+@description('Client id of the app\'s managed identity.')
+output AZURE_FUNCTION_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+
+@description('Client id of the app registration (ENTRA_CLIENT_ID), for the permissions script.')
+output ENTRA_CLIENT_ID string = entraClientId
+
+@description('Storage account holding the tables.')
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+
+@description('TABLES_ENDPOINT of the service.')
+output TABLES_ENDPOINT string = storage.outputs.tableEndpoint
+
+@description('Name of the Key Vault holding the two secrets.')
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name

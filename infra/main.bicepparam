@@ -1,0 +1,57 @@
+// Parameters for main.bicep. azd fills the readEnvironmentVariable() values from its environment
+// (`azd env set NAME value`); for `az deployment group create` export the same variables first.
+// A variable without a default that is not set stops the build with its name: nothing deploys half-configured.
+using 'main.bicep'
+
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME')
+
+// The app registration users sign in to (docs/deploy.md, step 2).
+param entraClientId = readEnvironmentVariable('ENTRA_CLIENT_ID')
+param entraClientSecret = readEnvironmentVariable('ENTRA_CLIENT_SECRET')
+param entraAppIdUri = readEnvironmentVariable('ENTRA_APP_ID_URI', '')
+param entraServicePrincipalId = readEnvironmentVariable('ENTRA_SERVICE_PRINCIPAL_ID', '')
+
+// At least 32 characters, for example: openssl rand -base64 48
+param sessionSecret = readEnvironmentVariable('SESSION_SECRET')
+
+// Where the browser lands after signing in, and the origins it may be sent back to.
+param postLoginRedirectUrl = readEnvironmentVariable('POST_LOGIN_REDIRECT_URL')
+param allowedRedirectOrigins = empty(readEnvironmentVariable('ALLOWED_REDIRECT_ORIGINS', ''))
+  ? []
+  : split(readEnvironmentVariable('ALLOWED_REDIRECT_ORIGINS', ''), ',')
+
+param functionAppName = readEnvironmentVariable('FUNCTION_APP_NAME', '')
+param tablePrefix = readEnvironmentVariable('TABLE_PREFIX', '')
+
+// Sync behaviour.
+param syncSchedule = '0 */30 * * * *'
+param groupMembership = 'transitive'
+param maxMembershipRemovalsPerRun = 500
+param assignedGroupsCacheSeconds = 60
+param groupsClaimAuthoritative = false
+
+// Applied once to each team and user the service creates; budgets are in USD
+// (for a fractional budget write json('12.5')).
+param defaultTeamParams = {
+  max_budget: 100
+  budget_duration: '30d'
+  models: ['gpt-3.5-turbo']
+  tpm_limit: 100000
+  rpm_limit: 1000
+}
+param defaultInternalUserParams = {
+  user_role: 'internal_user'
+  max_budget: 10
+  budget_duration: '30d'
+  models: []
+}
+
+// Capacity.
+param nodeVersion = '20'
+param functionInstanceMemoryMB = 2048
+param functionMaximumInstanceCount = 40
+param storageSkuName = 'Standard_LRS'
+param logRetentionInDays = 30
+// Purge protection cannot be turned off once on, and keeps the vault name taken for 90 days after
+// deletion; set KEY_VAULT_PURGE_PROTECTION=false for throwaway environments (`azd down --purge`).
+param keyVaultPurgeProtection = readEnvironmentVariable('KEY_VAULT_PURGE_PROTECTION', 'true') != 'false'

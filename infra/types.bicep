@@ -1,0 +1,142 @@
+// Types shared by main.bicep, the modules and main.bicepparam.
+
+@export()
+@description('Defaults applied once, when the service creates a team from an Entra group (the YAML key default_team_params). Property names match the MishikaLLM settings file.')
+type defaultTeamParamsType = {
+  @description('Budget in USD. Bicep literals are integers; for a fractional budget write json(\'12.5\') in the .bicepparam file. Omit for no budget.')
+  max_budget: int?
+
+  @description('Budget window: <n>s, <n>m, <n>h, <n>d or <n>mo, for example 30d.')
+  budget_duration: string?
+
+  @description('Models the team may use; an empty list means all models the proxy allows.')
+  models: string[]
+
+  @description('Tokens per minute for the whole team. Omit for no limit.')
+  tpm_limit: int?
+
+  @description('Requests per minute for the whole team. Omit for no limit.')
+  rpm_limit: int?
+
+  @description('Permissions of team members in MishikaLLM. Omit for the proxy default.')
+  team_member_permissions: string[]?
+}
+
+@export()
+@description('Defaults applied once, when the service creates a user (the YAML key default_internal_user_params).')
+type defaultInternalUserParamsType = {
+  @description('MishikaLLM user role.')
+  user_role: ('proxy_admin' | 'proxy_admin_viewer' | 'internal_user' | 'internal_user_viewer')?
+
+  @description('Budget in USD (see max_budget of defaultTeamParamsType). Omit for no budget.')
+  max_budget: int?
+
+  @description('Budget window: <n>s, <n>m, <n>h, <n>d or <n>mo.')
+  budget_duration: string?
+
+  @description('Models the user may use on their own; an empty list means none beyond their teams.')
+  models: string[]
+
+  @description('Tokens per minute for the user. Omit for no limit.')
+  tpm_limit: int?
+
+  @description('Requests per minute for the user. Omit for no limit.')
+  rpm_limit: int?
+}
+
+@export()
+@description('Resource tags: names and string values.')
+type tagsType = {
+  *: string
+}
+
+@export()
+@description('A built-in role granted to one principal on the resource that a module deploys.')
+type roleAssignmentType = {
+  @description('GUID of the built-in role definition.')
+  roleDefinitionId: string
+
+  @description('Object id of the principal that receives the role.')
+  principalId: string
+
+  @description('Kind of principal; ServicePrincipal for managed identities (avoids a replication race on new identities).')
+  principalType: 'ServicePrincipal' | 'Group' | 'User'
+
+  @description('Why the principal needs the role; shown in the portal.')
+  description: string
+}
+
+@export()
+@description('The user-assigned managed identity the Function App runs as.')
+type managedIdentityType = {
+  @description('Resource id of the user-assigned managed identity.')
+  resourceId: string
+
+  @description('Client (application) id of the identity: AZURE_CLIENT_ID and AzureWebJobsStorage__clientId.')
+  clientId: string
+}
+
+@export()
+@description('Settings the service reads at start-up (see DESIGN.md and local.settings.example.json).')
+type serviceSettingsType = {
+  @description('ENTRA_TENANT_ID: the tenant whose groups are synced.')
+  entraTenantId: string
+
+  @description('ENTRA_CLIENT_ID: client id of the app registration users sign in to.')
+  entraClientId: string
+
+  @description('ENTRA_APP_ID_URI: the application id URI accepted as the audience of v1 access tokens.')
+  entraAppIdUri: string
+
+  @description('ENTRA_SERVICE_PRINCIPAL_ID: object id of the Enterprise Application; empty lets the service look it up from the client id.')
+  entraServicePrincipalId: string
+
+  @description('ENTRA_AUTHORITY_HOST: https://login.microsoftonline.com, or a national cloud authority.')
+  entraAuthorityHost: string
+
+  @description('GRAPH_ENDPOINT: https://graph.microsoft.com, or a national cloud Graph endpoint.')
+  graphEndpoint: string
+
+  @description('TABLE_PREFIX: prefix of every table name; empty for none.')
+  tablePrefix: string
+
+  @description('SYNC_SCHEDULE: NCRONTAB schedule of the reconciliation timer (six fields, UTC).')
+  syncSchedule: string
+
+  @description('GROUP_MEMBERSHIP: transitive (members of nested groups count) or direct.')
+  groupMembership: 'transitive' | 'direct'
+
+  @description('MAX_MEMBERSHIP_REMOVALS_PER_RUN: a run that would remove more memberships holds every removal.')
+  maxMembershipRemovalsPerRun: int
+
+  @description('ASSIGNED_GROUPS_CACHE_SECONDS: how long the sign-in path caches the list of groups assigned to the app.')
+  assignedGroupsCacheSeconds: int
+
+  @description('GROUPS_CLAIM_AUTHORITATIVE: trust the groups claim of a token instead of asking Graph at sign-in.')
+  groupsClaimAuthoritative: bool
+
+  @description('POST_LOGIN_REDIRECT_URL: where the browser goes after a successful sign-in.')
+  postLoginRedirectUrl: string
+
+  @description('ALLOWED_REDIRECT_ORIGINS: origins the login flow may redirect back to.')
+  allowedRedirectOrigins: string[]
+
+  @description('DEFAULT_TEAM_PARAMS, serialised to JSON.')
+  defaultTeamParams: defaultTeamParamsType
+
+  @description('DEFAULT_INTERNAL_USER_PARAMS, serialised to JSON.')
+  defaultInternalUserParams: defaultInternalUserParamsType
+}
+
+@export()
+@description('Built-in Azure role definition ids granted by this template, and nothing more.')
+var builtInRoleIds = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+
+@export()
+@description('Returns the URL without its trailing slash (environment() URLs end with one; the service expects none).')
+func withoutTrailingSlash(url string) string => endsWith(url, '/') ? take(url, max(length(url) - 1, 0)) : url
