@@ -3,6 +3,18 @@
  * Functions host; this list is what the tests and the local host read.
  */
 import { healthFunction } from './health.js';
+import { reconcileTimerFunction } from './reconcile-timer.js';
+import { ssoCallbackFunction } from './sso-callback.js';
+import { ssoLoginFunction } from './sso-login.js';
+import { syncMeFunction } from './sync-me.js';
+import { syncStatusFunction } from './sync-status.js';
 import type { FunctionDefinition } from './registry.js';
 
-export const functionDefinitions: readonly FunctionDefinition[] = [healthFunction];
+export const functionDefinitions: readonly FunctionDefinition[] = [
+  healthFunction,
+  syncMeFunction,
+  ssoLoginFunction,
+  ssoCallbackFunction,
+  syncStatusFunction,
+  reconcileTimerFunction,
+];

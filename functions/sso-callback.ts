@@ -1,0 +1,70 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import {
+  LOGIN_COOKIE_NAME,
+  clearedLoginCookie,
+  completeLogin,
+  readCookie,
+  type CallbackParameters,
+} from '../shared/auth/index.js';
+import { getServices } from '../shared/services.js';
+import { syncSignedInUser } from '../shared/sync/sign-in.js';
+import { parseInput } from './http.js';
+import { loginErrorResponse } from './sso-login.js';
+import { httpFunction } from './registry.js';
+
+const parameter = z.string().max(8192).optional();
+const callbackSchema = z.object({
+  code: parameter,
+  state: parameter,
+  error: z.string().max(200).optional(),
+  error_description: parameter,
+});
+
+async function callbackParameters(request: HttpRequest): Promise<CallbackParameters> {
+  const values: Record<string, string> = Object.fromEntries(request.query);
+  // response_mode=form_post answers with a form body; its fields win over the query.
+  if (request.method === 'POST') {
+    const form = new URLSearchParams(await request.text());
+    for (const [name, value] of form) values[name] = value;
+  }
+  return parseInput(callbackSchema, values, 'sign-in answer');
+}
+
+export async function ssoCallback(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  // The attempt is used once, whatever the outcome.
+  const cookies = [clearedLoginCookie()];
+  try {
+    const services = getServices();
+    const completion = await completeLogin({
+      settings: services.settings,
+      parameters: await callbackParameters(request),
+      cookieValue: readCookie(request.headers.get('cookie'), LOGIN_COOKIE_NAME),
+      now: services.clock(),
+      sync: (identity) => syncSignedInUser(services, identity),
+    });
+    context.info(`sso/callback: signed in and synced user ${completion.identity.userId}`);
+    return {
+      status: 302,
+      headers: {
+        location: completion.location,
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+      },
+      cookies,
+    };
+  } catch (error) {
+    return loginErrorResponse(error, context, cookies);
+  }
+}
+
+export const ssoCallbackFunction = httpFunction({
+  name: 'ssoCallback',
+  route: 'sso/callback',
+  methods: ['GET', 'POST'],
+  authLevel: 'anonymous',
+  handler: ssoCallback,
+});

@@ -1,0 +1,50 @@
+export { bearerToken } from './bearer.js';
+export {
+  clientAssertion,
+  readClientCertificate,
+  redeemAuthorizationCode,
+  tokenEndpoint,
+} from './code-redemption.js';
+export {
+  DEFAULT_KEYS_COOLDOWN_MS,
+  DEFAULT_KEYS_MAX_AGE_MS,
+  createEntraKeySet,
+  jwksUrl,
+  type EntraKeySet,
+  type EntraKeySetOptions,
+} from './keys.js';
+export {
+  CALLBACK_PATH,
+  LOGIN_SCOPES,
+  authorizeEndpoint,
+  beginLogin,
+  callbackUrlFor,
+  codeChallengeOf,
+  completeLogin,
+  type CallbackParameters,
+  type LoginCompletion,
+  type LoginStart,
+} from './login.js';
+export {
+  LOGIN_COOKIE_LIFETIME_SECONDS,
+  LOGIN_COOKIE_NAME,
+  LOGIN_COOKIE_PATH,
+  clearedLoginCookie,
+  loginCookie,
+  openLoginSession,
+  readCookie,
+  sealLoginSession,
+  type LoginSession,
+  type ResponseCookie,
+} from './login-cookie.js';
+export { loginErrorPage, type LoginPage } from './pages.js';
+export { isAllowedRedirect, resolveReturnTo } from './redirects.js';
+export {
+  CLOCK_TOLERANCE_SECONDS,
+  v1Issuer,
+  v2Issuer,
+  validateEntraToken,
+  type TokenKind,
+  type ValidateTokenOptions,
+  type ValidatedToken,
+} from './token.js';

@@ -1,0 +1,59 @@
+/**
+ * The tenant's signing keys, fetched from its JWKS endpoint and cached by jose. An unknown `kid`
+ * (a key rotation, or a forged token) triggers a refetch only once per cooldown, so a flood of
+ * bad tokens cannot become a flood of key fetches.
+ */
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import type { Settings } from '../config/settings.js';
+
+export interface EntraKeySetOptions {
+  /** The shortest time between two fetches caused by an unknown `kid`. Default 1 minute. */
+  readonly cooldownMs?: number;
+  /** How long fetched keys are used before they are fetched again. Default 1 hour. */
+  readonly cacheMaxAgeMs?: number;
+  /** How long one fetch may take. Default 5 seconds. */
+  readonly timeoutMs?: number;
+}
+
+export type EntraKeySet = JWTVerifyGetKey & {
+  /** Where the keys come from (for messages; carries no secret). */
+  readonly jwksUrl: string;
+};
+
+export const DEFAULT_KEYS_COOLDOWN_MS = 60 * 1000;
+// Entra publishes a new key weeks before signing with it, so an hour-old set almost always has
+// it; the hour bounds how long a key Entra withdrew in an emergency is still trusted.
+export const DEFAULT_KEYS_MAX_AGE_MS = 60 * 60 * 1000;
+export const DEFAULT_KEYS_TIMEOUT_MS = 5000;
+
+export function jwksUrl(settings: Settings): string {
+  return `${settings.entra.authorityHost}/${settings.entra.tenantId}/discovery/v2.0/keys`;
+}
+
+// One cache per settings object: the process reads its settings once, so every handler shares
+// one key set and one cooldown.
+const keySets = new WeakMap<Settings, EntraKeySet>();
+
+export function createEntraKeySet(
+  settings: Settings,
+  options: EntraKeySetOptions = {},
+): EntraKeySet {
+  const custom = Object.keys(options).length > 0;
+  if (!custom) {
+    const shared = keySets.get(settings);
+    if (shared !== undefined) return shared;
+  }
+  const url = jwksUrl(settings);
+  const remote = createRemoteJWKSet(new URL(url), {
+    cooldownDuration: options.cooldownMs ?? DEFAULT_KEYS_COOLDOWN_MS,
+    cacheMaxAge: options.cacheMaxAgeMs ?? DEFAULT_KEYS_MAX_AGE_MS,
+    timeoutDuration: options.timeoutMs ?? DEFAULT_KEYS_TIMEOUT_MS,
+  });
+  const keySet: EntraKeySet = Object.assign(
+    (header: Parameters<JWTVerifyGetKey>[0], token: Parameters<JWTVerifyGetKey>[1]) =>
+      remote(header, token),
+    { jwksUrl: url },
+  );
+  if (!custom) keySets.set(settings, keySet);
+  return keySet;
+}

@@ -1,0 +1,98 @@
+/** The login flow's pieces that need no tenant: configuration, redirects, the client assertion. */
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ensureDevCertificate } from '../../dev/tenant/certificate.js';
+import { ssoLogin } from '../../functions/sso-login.js';
+import {
+  clientAssertion,
+  isAllowedRedirect,
+  readClientCertificate,
+  tokenEndpoint,
+} from '../../shared/auth/index.js';
+import { createServices, useServices } from '../../shared/services.js';
+import { invoke } from '../support/invoke.js';
+import { testSettings, TEST_CLIENT_ID } from '../support/services.js';
+
+afterEach(() => {
+  useServices(undefined);
+});
+
+describe('GET /api/sso/login without SESSION_SECRET', () => {
+  it('answers a clear configuration page, not a redirect', async () => {
+    useServices(createServices(testSettings()));
+    const response = await invoke(ssoLogin, { path: 'sso/login' });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.text).toContain('config_invalid');
+    expect(response.text).toContain('SESSION_SECRET is not set');
+    expect(response.headers.get('location')).toBeNull();
+  });
+});
+
+describe('post-login redirects', () => {
+  const settings = testSettings({
+    ALLOWED_REDIRECT_ORIGINS: 'https://proxy.example.com, https://ui.example.com:8443',
+    POST_LOGIN_REDIRECT_URL: 'https://portal.example.com/welcome',
+  });
+
+  it.each([
+    ['/', true],
+    ['/ui/teams?x=1#top', true],
+    ['https://proxy.example.com/ui', true],
+    ['https://ui.example.com:8443/', true],
+    ['https://portal.example.com/other', true],
+    ['//evil.example', false],
+    ['/\\evil.example', false],
+    ['/ok\\..\\', false],
+    ['\t/evil.example', false],
+    ['https://ui.example.com/', false],
+    ['https://proxy.example.com@evil.example/', false],
+    ['https://evil.example/?https://proxy.example.com', false],
+    ['javascript:alert(1)', false],
+    ['data:text/html,hi', false],
+    ['ui/teams', false],
+    ['', false],
+  ])('%s → %s', (target, allowed) => {
+    expect(isAllowedRedirect(target, settings)).toBe(allowed);
+  });
+});
+
+describe('the certificate client assertion', () => {
+  it('is an RS256 JWT for the token endpoint, issued by the client id, naming the cert by x5t', async () => {
+    const { certPath, keyPath } = await ensureDevCertificate();
+    const directory = mkdtempSync(join(tmpdir(), 'client-cert-'));
+    const pemPath = join(directory, 'client.pem');
+    writeFileSync(pemPath, `${readFileSync(keyPath, 'utf8')}\n${readFileSync(certPath, 'utf8')}`);
+    const settings = testSettings({ ENTRA_CLIENT_CERTIFICATE_PATH: pemPath });
+    const now = new Date();
+
+    const assertion = await clientAssertion(settings, readClientCertificate(pemPath), now);
+
+    const certificate = new X509Certificate(readFileSync(certPath));
+    const header = decodeProtectedHeader(assertion);
+    expect(header).toMatchObject({
+      alg: 'RS256',
+      typ: 'JWT',
+      x5t: createHash('sha1').update(certificate.raw).digest('base64url'),
+    });
+    const { payload } = await jwtVerify(assertion, certificate.publicKey, {
+      audience: tokenEndpoint(settings),
+      issuer: TEST_CLIENT_ID,
+      subject: TEST_CLIENT_ID,
+      currentDate: now,
+    });
+    expect(payload.jti).toEqual(expect.any(String));
+    expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(600);
+  });
+
+  it('names the setting when the file holds no private key', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'client-cert-'));
+    const pemPath = join(directory, 'only-cert.pem');
+    writeFileSync(pemPath, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+    expect(() => readClientCertificate(pemPath)).toThrow(/ENTRA_CLIENT_CERTIFICATE_PATH/);
+  });
+});
