@@ -7,12 +7,12 @@ import { describeError, isServiceError } from '../errors.js';
 import type { DirectoryReader, EntraUser } from '../graph/directory.js';
 import type { Services } from '../services.js';
 import type { WriteResult } from '../store/index.js';
+import { changeOutcomes } from './outcomes.js';
 import {
   planSync,
   profileFromEntra,
   type DesiredState,
   type Plan,
-  type PlannedChange,
   type UserProfile,
 } from './planner.js';
 import {
@@ -139,20 +139,6 @@ function emptySummary(): RunSummary {
   };
 }
 
-/** What became of each change: the worst outcome among its writes. */
-function changeOutcomes(plan: Plan, results: readonly WriteResult[]) {
-  const byWrite = new Map(results.map((result) => [result.write, result.outcome]));
-  return plan.changes.map((change: PlannedChange) => {
-    const outcomes = change.writes.map((write) => byWrite.get(write) ?? 'applied');
-    const outcome = outcomes.includes('failed')
-      ? 'failed'
-      : outcomes.includes('conflict')
-        ? 'conflict'
-        : 'applied';
-    return { change, outcome };
-  });
-}
-
 export async function reconcile(
   dependencies: ReconcileDependencies,
   options: ReconcileOptions,
@@ -231,7 +217,7 @@ export async function reconcile(
     if (options.dryRun !== true) {
       await tables.applyWrites(
         auditWrites(runId, [
-          ...changeOutcomes(plan, results),
+          ...changeOutcomes(plan.changes, results),
           ...plan.held.map((change) => ({ change, outcome: 'held' })),
         ]),
       );

@@ -10,12 +10,12 @@ import type { DirectoryReader } from '../graph/directory.js';
 import type { Clock } from '../services.js';
 import type { SyncStore, TableStore, TeamRecord, UserRecord } from '../store/index.js';
 import type { SignedInIdentity } from './identity.js';
+import { changeOutcomes, type ChangeResult } from './outcomes.js';
 import {
   planSync,
   planWrites,
   profileFromEntra,
   type DesiredState,
-  type Plan,
   type UserProfile,
 } from './planner.js';
 
@@ -93,7 +93,7 @@ export async function syncSignedInUser(
       .map((group) => [group.id.toLowerCase(), { displayName: group.displayName }]),
   );
 
-  const applied: Plan[] = [];
+  const made: ChangeResult[] = [];
   let tableWrites = 0;
   for (let attempt = 1; ; attempt += 1) {
     const current = await readCurrent(store, userId, userGroups.keys());
@@ -119,7 +119,7 @@ export async function syncSignedInUser(
     );
     const report = await tables.applyWrites(planWrites(plan));
     tableWrites += report.applied;
-    applied.push(plan);
+    made.push(...changeOutcomes(plan.changes, report.results));
     const failed = report.results.find((result) => result.outcome === 'failed');
     if (failed?.error !== undefined) throw failed.error;
     const conflicted = report.results.some((result) => result.outcome === 'conflict');
@@ -136,7 +136,10 @@ export async function syncSignedInUser(
   const teamRows = await Promise.all(
     [...final.teams.keys()].map((teamId) => store.readTeamMembership(teamId, userId)),
   );
-  const changes = applied.flatMap((plan) => plan.changes);
+  // Only what this sign-in actually did: a team a concurrent sign-in created is not "created".
+  const changes = made
+    .filter((result) => result.outcome === 'applied')
+    .map((result) => result.change);
   const teamsOf = (kind: string) => [
     ...new Set(
       changes.filter((change) => change.kind === kind).map((change) => change.teamId ?? ''),
