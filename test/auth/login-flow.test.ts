@@ -3,7 +3,8 @@
  * simulated tenant plays Entra. One run goes through Chromium exactly as a person would; the
  * attacks and failures are driven with fetch, one redirect at a time.
  */
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium, skipBrowserTests } from '../support/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalHost, type LocalHost } from '../../dev/host.js';
 import type { SimulatedTenant } from '../../dev/tenant/server.js';
@@ -272,7 +273,7 @@ describe('GET /api/sso/callback', () => {
   });
 });
 
-describe('the sign-in in a browser', () => {
+describe.skipIf(skipBrowserTests)('the sign-in in a browser', () => {
   let browser: Browser | undefined;
   afterAll(async () => {
     await browser?.close();
@@ -280,19 +281,7 @@ describe('the sign-in in a browser', () => {
 
   it('takes a person from /api/sso/login through the sign-in page to the redirect, synced', async () => {
     expect(await userRow(AVA)).toBeUndefined();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
     await page.goto(

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jwtVerify, createRemoteJWKSet } from 'jose';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium, skipBrowserTests } from '../support/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulatedTenant, type SimulatedTenant } from '../../dev/tenant/server.js';
 import { S, SAMPLE, requireTrustedCa } from './helpers.js';
@@ -39,19 +40,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => callbackServer?.listen(0, '127.0.0.1', r));
   callbackUrl = `http://localhost:${(callbackServer.address() as AddressInfo).port}/api/sso/callback`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  if (!skipBrowserTests) browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -81,7 +70,7 @@ function authorizeUrl(
   return { url: url.toString(), verifier };
 }
 
-describe('the sign-in page in a real browser', () => {
+describe.skipIf(skipBrowserTests)('the sign-in page in a real browser', () => {
   it('lets a user be picked by name, redirects back with code and state, and the code redeems', async () => {
     const s = tenant();
     const context = await browser?.newContext({ ignoreHTTPSErrors: true });
