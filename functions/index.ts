@@ -8,6 +8,8 @@ import { ssoCallbackFunction } from './sso-callback.js';
 import { ssoLoginFunction } from './sso-login.js';
 import { syncMeFunction } from './sync-me.js';
 import { syncStatusFunction } from './sync-status.js';
+import { teamsFunction } from './teams.js';
+import { usersFunction } from './users.js';
 import type { FunctionDefinition } from './registry.js';
 
 export const functionDefinitions: readonly FunctionDefinition[] = [
@@ -17,4 +19,6 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
   ssoCallbackFunction,
   syncStatusFunction,
   reconcileTimerFunction,
+  teamsFunction,
+  usersFunction,
 ];
