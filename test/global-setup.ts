@@ -6,13 +6,13 @@
  * here and not in the tests.
  */
 import { startAzurite, type RunningAzurite } from '../dev/azurite.js';
-import { ensureDevCertificate } from '../dev/tenant/certificate.js';
+import { ensureDevCertificate, trustBundle } from '../dev/tenant/certificate.js';
 
 let azurite: RunningAzurite | undefined;
 
 export async function setup(): Promise<void> {
   const certificate = await ensureDevCertificate();
-  process.env.NODE_EXTRA_CA_CERTS = certificate.caPath;
+  process.env.NODE_EXTRA_CA_CERTS = trustBundle(certificate.caPath);
   azurite = await startAzurite();
   process.env.TEST_AZURITE_CONNECTION_STRING = azurite.connectionString;
 }

@@ -145,3 +145,27 @@ export async function ensureDevCertificate(
     rmSync(lock, { recursive: true, force: true });
   }
 }
+
+/**
+ * The file to put in NODE_EXTRA_CA_CERTS so that the development certificate is trusted
+ * *in addition to* whatever the machine already trusted that way (a corporate proxy's CA, say):
+ * Node reads only one such file, so the two are written into one bundle next to the certificate.
+ */
+export function trustBundle(
+  caPath: string,
+  existing: string | undefined = process.env.NODE_EXTRA_CA_CERTS,
+): string {
+  if (existing === undefined || existing === '' || resolve(existing) === resolve(caPath)) {
+    return caPath;
+  }
+  const bundlePath = join(dirname(caPath), 'trust-bundle.pem');
+  if (resolve(existing) === resolve(bundlePath)) return bundlePath;
+  let inherited: string;
+  try {
+    inherited = readFileSync(existing, 'utf8');
+  } catch {
+    return caPath; // an unreadable file trusts nothing: keep just the development certificate
+  }
+  writeFileSync(bundlePath, `${inherited.trimEnd()}\n${readFileSync(caPath, 'utf8')}`);
+  return bundlePath;
+}

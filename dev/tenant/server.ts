@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { ensureDevCertificate } from './certificate.js';
+import { ensureDevCertificate, trustBundle } from './certificate.js';
 import {
   FaultRegistry,
   ResourceBudgetMeter,
@@ -875,7 +875,7 @@ export async function startSimulatedTenant(
     ENTRA_CLIENT_SECRET: initial.app.clientSecret,
     ENTRA_SERVICE_PRINCIPAL_ID: initial.app.servicePrincipalId,
   };
-  if (cert.caPath !== undefined) env.NODE_EXTRA_CA_CERTS = cert.caPath;
+  if (cert.caPath !== undefined) env.NODE_EXTRA_CA_CERTS = trustBundle(cert.caPath);
 
   return {
     baseUrl,
