@@ -34,6 +34,8 @@ export interface LocalHostOptions {
   readonly log?: HostLog;
   /** Off in tests that want to fire timers themselves. */
   readonly timers?: boolean;
+  /** HTML served at `/` (the Functions host serves its own page there). */
+  readonly homePage?: string;
 }
 
 export interface LocalHost {
@@ -154,6 +156,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     void (async () => {
       const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
       const method = (request.method ?? 'GET').toUpperCase();
+      if (url.pathname === '/' && method === 'GET' && options.homePage !== undefined) {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        response.end(options.homePage);
+        return;
+      }
       if (!url.pathname.startsWith(ROUTE_PREFIX)) {
         response.writeHead(404, { 'content-type': 'application/json' });
         response.end(

@@ -3,6 +3,7 @@
  * as the host would (settings first), then serves it with the local host.
  */
 import { describeError } from '../shared/errors.js';
+import { HOME_PAGE } from './home-page.js';
 import { startLocalHost } from './host.js';
 
 async function main(): Promise<void> {
@@ -22,7 +23,12 @@ async function main(): Promise<void> {
     console.warn = warn;
   }
   const port = Number(process.env.PORT ?? 7071);
-  const host = await startLocalHost({ definitions, port, host: process.env.HOST ?? '127.0.0.1' });
+  const host = await startLocalHost({
+    definitions,
+    port,
+    host: process.env.HOST ?? '127.0.0.1',
+    homePage: HOME_PAGE,
+  });
   console.log(`Functions host (local stand-in) listening on ${host.url}/api`);
   const stop = () => {
     void host.stop().then(() => process.exit(0));

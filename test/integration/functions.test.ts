@@ -113,7 +113,24 @@ describe('the local host', () => {
       expect(ok.status).toBe(200);
       expect(await ok.json()).toMatchObject({ status: 'ok' });
       expect((await fetch(`${host.url}/api/nowhere`)).status).toBe(404);
+      expect((await fetch(`${host.url}/`)).status).toBe(404);
       expect((await fetch(`${host.url}/api/health`, { method: 'DELETE' })).status).toBe(405);
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('serves the local home page at / when given one', async () => {
+    const host = await startLocalHost({
+      definitions: [],
+      port: 0,
+      homePage: '<h1>home</h1>',
+      log: () => undefined,
+    });
+    try {
+      const response = await fetch(`${host.url}/`);
+      expect(response.headers.get('content-type')).toContain('text/html');
+      expect(await response.text()).toBe('<h1>home</h1>');
     } finally {
       await host.stop();
     }
