@@ -169,15 +169,23 @@ export function userView(user: User): UserView {
   };
 }
 
-/** A zod schema for an id used as a PartitionKey: what `assertValidKey` accepts. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A zod schema for an id used as a PartitionKey: what `assertValidKey` accepts. Entra object
+ * ids are stored lower-case, so a GUID is looked up lower-case however it was typed.
+ */
 export function storageKey(what: string) {
-  return z.string().superRefine((value, context) => {
-    try {
-      assertValidKey(value, what);
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: describeError(error) });
-    }
-  });
+  return z
+    .string()
+    .superRefine((value, context) => {
+      try {
+        assertValidKey(value, what);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: describeError(error) });
+      }
+    })
+    .transform((value) => (GUID.test(value) ? value.toLowerCase() : value));
 }
 
 // --- continuation tokens --------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { users } from '../../functions/users.js';
-import { useServices } from '../../shared/services.js';
+import { getServices, useServices } from '../../shared/services.js';
 import { writes } from '../../shared/store/index.js';
 import type { UserWithTeams } from '../../shared/views.js';
 import { invoke } from '../support/invoke.js';
@@ -62,6 +62,11 @@ describe('GET /api/users/{userId}', () => {
     useServices(undefined);
   });
 
+  /** Adds a user to the tables the other tests read. */
+  async function testServicesFor(id: string) {
+    await getServices().tables.applyWrites([writes.createUser(user(id))]);
+  }
+
   it('answers the user and their teams, with aliases and archived from the team rows', async () => {
     const response = await invoke(users, { path: `users/${userId}`, params: { userId } });
     expect(response.status).toBe(200);
@@ -111,6 +116,17 @@ describe('GET /api/users/{userId}', () => {
       ],
     } satisfies UserWithTeams);
     expect(response.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('finds a user by an object id typed in upper case', async () => {
+    const mixed = 'abcdef01-0000-4000-8000-00000000abcd';
+    await testServicesFor(mixed);
+    const response = await invoke(users, {
+      path: `users/${mixed.toUpperCase()}`,
+      params: { userId: mixed.toUpperCase() },
+    });
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({ user: { userId: mixed } });
   });
 
   it('answers a user without teams, absent fields as null', async () => {
