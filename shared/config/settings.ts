@@ -176,6 +176,9 @@ const environmentSchema = z.object({
   DEFAULT_INTERNAL_USER_PARAMS: jsonOf(defaultUserParamsSchema).optional(),
 });
 
+/** Every setting the service reads, by name (the infra and example-file tests check these). */
+export const SETTING_NAMES: readonly string[] = Object.keys(environmentSchema.shape);
+
 type Environment = Readonly<Record<string, string | undefined>>;
 
 function quote(value: unknown): string {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SETTING_NAMES } from '../../shared/config/settings.js';
 import {
   isObject,
   loadCompiledTemplate,
@@ -76,6 +77,20 @@ describe('compiled infra/main.bicep', () => {
   it('sets every app setting the service reads, and none that Flex Consumption rejects', () => {
     expect(appSettingViolations(template)).toEqual([]);
     expect(Object.keys(appSettingsOf(template))).toHaveLength(expectedAppSettings.length);
+  });
+
+  it("sets every setting shared/config reads, except the few Azure doesn't need", () => {
+    // Identity-based storage replaces the connection string; secrets come from Key Vault, not a
+    // file or certificate path; the default params travel as JSON settings, not as a file.
+    const notSetInAzure = [
+      'TABLES_CONNECTION_STRING',
+      'ENTRA_CLIENT_CERTIFICATE_PATH',
+      'MISHIKALLM_CONFIG',
+    ];
+    const settings = Object.keys(appSettingsOf(template));
+    expect(SETTING_NAMES.filter((name) => !settings.includes(name)).sort()).toEqual(
+      [...notSetInAzure].sort(),
+    );
   });
 
   it('connects the host, Tables and Graph with the managed identity', () => {

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isServiceError } from '../../shared/errors.js';
-import { loadSettings } from '../../shared/config/settings.js';
+import { loadSettings, SETTING_NAMES } from '../../shared/config/settings.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const CLIENT = '11111111-2222-4333-8444-555555555555';
@@ -31,6 +31,13 @@ function rejection(environment: Record<string, string>): string {
 }
 
 describe('settings', () => {
+  it('are all listed in local.settings.example.json', () => {
+    const example = JSON.parse(
+      readFileSync(new URL('../../local.settings.example.json', import.meta.url), 'utf8'),
+    ) as { Values: Record<string, string> };
+    expect(SETTING_NAMES.filter((name) => !(name in example.Values))).toEqual([]);
+  });
+
   it('applies the documented defaults', () => {
     const settings = loadSettings(base);
     expect(settings.entra).toMatchObject({
