@@ -1,12 +1,15 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { getServices } from '../shared/services.js';
-import { recentRuns } from '../shared/sync/run-records.js';
+import { SyncServiceError } from '../shared/errors.js';
+import { findRun, recentRuns, runAudit } from '../shared/sync/run-records.js';
 import { errorResponse, jsonResponse, parseInput } from './http.js';
 import { httpFunction } from './registry.js';
 
 const statusQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(10),
+  /** One run with its audit entries instead of the list. */
+  runId: z.string().min(1).max(200).optional(),
 });
 
 export async function syncStatus(
@@ -14,8 +17,17 @@ export async function syncStatus(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   try {
-    const { limit } = parseInput(statusQuery, Object.fromEntries(request.query), 'query');
-    const runs = await recentRuns(getServices().tables, limit);
+    const { limit, runId } = parseInput(statusQuery, Object.fromEntries(request.query), 'query');
+    const { tables } = getServices();
+    if (runId !== undefined) {
+      const run = await findRun(tables, runId);
+      if (run === undefined) throw new SyncServiceError('not_found', `No run ${runId}`);
+      const audit = (await runAudit(tables, runId)).map(
+        ({ partitionKey: _partition, etag: _etag, ...entry }) => entry,
+      );
+      return jsonResponse(200, { run, audit });
+    }
+    const runs = await recentRuns(tables, limit);
     return jsonResponse(200, { runs });
   } catch (error) {
     return errorResponse(error, context);

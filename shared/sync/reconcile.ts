@@ -11,6 +11,7 @@ import { changeOutcomes } from './outcomes.js';
 import {
   planSync,
   profileFromEntra,
+  type ChangeKind,
   type DesiredState,
   type Plan,
   type UserProfile,
@@ -189,9 +190,23 @@ export async function reconcile(
     }
     const failedWrites = results.filter((result) => result.outcome === 'failed').length;
     const conflicts = results.filter((result) => result.outcome === 'conflict').length;
+    const outcomes = changeOutcomes(plan.changes, results);
+    // The counts say what this run did: a change a concurrent sign-in made first, or one that
+    // met a stale ETag or failed, is in the audit log with its outcome but not counted here.
+    const made = outcomes.filter((result) => result.outcome === 'applied');
+    const count = (kind: ChangeKind) => made.filter((result) => result.change.kind === kind).length;
     const summary: RunSummary = {
       ...emptySummary(),
       ...plan.summary,
+      teamsCreated: count('team-created'),
+      teamsRenamed: count('team-renamed'),
+      teamsArchived: count('team-archived'),
+      teamsRestored: count('team-restored'),
+      usersCreated: count('user-created'),
+      usersUpdated: count('user-updated'),
+      membershipsAdded: count('membership-added'),
+      membershipsRemoved: count('membership-removed'),
+      membershipsRepaired: count('membership-repaired'),
       groups: read.groups,
       incompleteGroups: read.incompleteGroups.length,
       conflicts,
@@ -217,7 +232,7 @@ export async function reconcile(
     if (options.dryRun !== true) {
       await tables.applyWrites(
         auditWrites(runId, [
-          ...changeOutcomes(plan.changes, results),
+          ...outcomes,
           ...plan.held.map((change) => ({ change, outcome: 'held' })),
         ]),
       );

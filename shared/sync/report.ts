@@ -41,10 +41,13 @@ function describeChange(change: PlannedChange): string {
 export function planText(plan: Plan, record: RunRecord): string {
   const lines: string[] = [];
   const interesting = plan.changes.filter((change) => change.kind !== 'user-signed-in');
+  const settled = plan.held.length === 0 && record.incompleteGroups.length === 0;
   lines.push(
-    interesting.length === 0
-      ? 'No changes: the tables already match Entra ID.'
-      : `${interesting.length} change(s):`,
+    interesting.length > 0
+      ? `${interesting.length} change(s):`
+      : settled
+        ? 'No changes: the tables already match Entra ID.'
+        : 'No changes to apply.',
   );
   for (const change of interesting) lines.push(`  ${describeChange(change)}`);
   if (plan.held.length > 0) {

@@ -198,6 +198,17 @@ export async function recentRuns(tables: TableStore, limit: number): Promise<Run
   return page.entities.slice(0, limit).map(runFromEntity);
 }
 
+/** The run record with this run id (the row key is not the run id: see newRunId). */
+export async function findRun(tables: TableStore, runId: string): Promise<RunRecord | undefined> {
+  const escaped = runId.replaceAll("'", "''");
+  const page = await tables.listPage('runs', {
+    filter: `PartitionKey eq '${RUNS_PARTITION}' and runId eq '${escaped}'`,
+    pageSize: 1,
+  });
+  const entity = page.entities[0];
+  return entity === undefined ? undefined : runFromEntity(entity);
+}
+
 export async function runAudit(tables: TableStore, runId: string): Promise<StoredEntity[]> {
   return tables.readPartition('audit', runId);
 }

@@ -1,0 +1,202 @@
+/**
+ * Shared by the reconciliation tests: services wired to a simulated tenant and Azurite, table
+ * snapshots (every entity with its ETag and timestamp, to prove "writes nothing"), and the state
+ * Entra says the tables must hold, computed from the tenant's own data.
+ */
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { ParsedTenantData } from '../../dev/tenant/model.js';
+import { startSimulatedTenant, type SimulatedTenant } from '../../dev/tenant/server.js';
+import type { TenantData } from '../../dev/tenant/model.js';
+import { createDirectoryReader } from '../../shared/graph/index.js';
+import { createServices, type Services } from '../../shared/services.js';
+import type { TableRole } from '../../shared/store/index.js';
+import { reconcile, type ReconcileOptions } from '../../shared/sync/reconcile.js';
+import type { RunRecord } from '../../shared/sync/run-records.js';
+import { uniqueTablePrefix } from '../support/tables.js';
+import { testSettings } from '../support/services.js';
+
+export const SAMPLE = fileURLToPath(new URL('../../dev/tenants/sample.json', import.meta.url));
+
+/** Ids from dev/tenants/sample.json. */
+export const S = {
+  evals: '4d8c44e9-3dcb-4865-92df-15789e1fa41a',
+  contractors: 'a96407eb-d856-497c-b294-196db3267295',
+  prodTeam: '820202fe-6bfb-4a10-8326-7cdf2ce8c48d',
+  allStaff: '7243c7b2-c550-460c-a082-70ee73c46617',
+  ava: '9322bf07-ba8c-4b26-8cd8-2c8cb33fef8b',
+  ben: 'd99a8817-6c0b-4aa8-af23-4537737e5698',
+  chen: 'b864671a-937c-4bb0-ae37-de5d25388bf9',
+  dana: '802b7a2b-742b-400f-821c-b5853af390c8',
+  elif: '1801b510-039b-4f9e-9fd8-3d7246401aa4',
+  farah: '539ffb0b-e0c5-41b4-8112-d9e188cacee6',
+  gus: 'e162cc6a-b034-437b-b7a8-b83d52450dff',
+} as const;
+
+/** Retries cost no time in these tests. */
+export const fast = (): Promise<void> => Promise.resolve();
+
+export async function startTenant(tenant: TenantData | string): Promise<SimulatedTenant> {
+  return startSimulatedTenant({ tenant, port: 0 });
+}
+
+/**
+ * Services against the tenant and the test Azurite, with tables of their own (a fresh prefix
+ * starting with the file's label, so files and tests never see each other's rows).
+ */
+export function servicesFor(
+  sim: SimulatedTenant,
+  label: string,
+  environment: Record<string, string> = {},
+  readerOptions: { pageSize?: number } = {},
+): Services {
+  const settings = testSettings({
+    ...sim.env,
+    ASSIGNED_GROUPS_CACHE_SECONDS: '0',
+    TABLE_PREFIX: uniqueTablePrefix(label),
+    ...environment,
+  });
+  return createServices(settings, {
+    createDirectory: (options) =>
+      createDirectoryReader(settings, { sleep: fast, ...readerOptions, ...options }),
+  });
+}
+
+export async function run(
+  services: Services,
+  options: Partial<ReconcileOptions> = {},
+): Promise<RunRecord> {
+  const { record } = await reconcile(services, { trigger: 'cli', ...options });
+  return record;
+}
+
+/** Every entity of a table, all properties, ETag and timestamp included, in key order. */
+export async function tableContents(
+  services: Services,
+  role: TableRole,
+): Promise<Record<string, unknown>[]> {
+  const client = await services.tables.table(role);
+  const entities: Record<string, unknown>[] = [];
+  for await (const entity of client.listEntities()) entities.push({ ...entity });
+  return entities.sort((a, b) =>
+    `${String(a.partitionKey)}\u0000${String(a.rowKey)}`.localeCompare(
+      `${String(b.partitionKey)}\u0000${String(b.rowKey)}`,
+    ),
+  );
+}
+
+export async function snapshot(
+  services: Services,
+  roles: readonly TableRole[] = ['teams', 'users'],
+): Promise<Record<string, Record<string, unknown>[]>> {
+  const entries = await Promise.all(
+    roles.map(async (role) => [role, await tableContents(services, role)] as const),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** Users (not groups) who are members of a group: direct only, or through nested groups. */
+export function membersOf(
+  state: ParsedTenantData,
+  groupId: string,
+  membership: 'transitive' | 'direct' = 'transitive',
+): Set<string> {
+  const groups = new Map(state.groups.map((group) => [group.id, group]));
+  const userIds = new Set(state.users.map((user) => user.id));
+  const found = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (id: string) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    for (const member of groups.get(id)?.members ?? []) {
+      if (userIds.has(member)) found.add(member);
+      else if (membership === 'transitive') visit(member);
+    }
+  };
+  visit(groupId);
+  return found;
+}
+
+export function assignedGroupIds(state: ParsedTenantData): string[] {
+  const groupIds = new Set(state.groups.map((group) => group.id));
+  return state.assignments
+    .map((assignment) => assignment.principalId)
+    .filter((id) => groupIds.has(id));
+}
+
+/** `entra` members of a team, from both sides of the membership. */
+export async function entraMembers(
+  services: Services,
+  teamId: string,
+): Promise<{ teamSide: Set<string>; userSide: Set<string> }> {
+  const [team, users] = await Promise.all([
+    services.store.readTeam(teamId),
+    services.store.readAllUsers(),
+  ]);
+  const teamSide = new Set(
+    [...team.members.values()].filter((m) => m.source === 'entra').map((m) => m.userId),
+  );
+  const userSide = new Set(
+    [...users.values()]
+      .filter((record) => record.teams.get(teamId)?.source === 'entra')
+      .map((record) => record.userId),
+  );
+  return { teamSide, userSide };
+}
+
+/**
+ * The tables match the tenant: a live team per assigned group with its name, exactly its
+ * (transitive or direct) members on both sides, a user row per member with Entra's profile, and
+ * every other Entra team archived without Entra members.
+ */
+export async function expectTablesMatchEntra(
+  services: Services,
+  state: ParsedTenantData,
+  membership: 'transitive' | 'direct' = 'transitive',
+): Promise<void> {
+  const [teams, users] = await Promise.all([
+    services.store.readAllTeams(),
+    services.store.readAllUsers(),
+  ]);
+  const assigned = new Set(assignedGroupIds(state));
+  const profiles = new Map(state.users.map((user) => [user.id, user]));
+  const linksOf = (teamId: string) =>
+    new Set(
+      [...users.values()]
+        .filter((record) => record.teams.get(teamId)?.source === 'entra')
+        .map((record) => record.userId),
+    );
+
+  for (const group of state.groups.filter((g) => assigned.has(g.id))) {
+    const record = teams.get(group.id);
+    expect(record?.team, `team for ${group.displayName}`).toMatchObject({
+      source: 'entra',
+      entraGroupId: group.id,
+      entraDisplayName: group.displayName,
+      archived: false,
+    });
+    const expected = [...membersOf(state, group.id, membership)].sort();
+    const teamSide = [...(record?.members.values() ?? [])]
+      .filter((member) => member.source === 'entra')
+      .map((member) => member.userId)
+      .sort();
+    expect(teamSide, `members of ${group.displayName}`).toEqual(expected);
+    expect([...linksOf(group.id)].sort(), `mirrors of ${group.displayName}`).toEqual(expected);
+    for (const userId of expected) {
+      const profile = profiles.get(userId);
+      expect(users.get(userId)?.user, `user ${userId}`).toMatchObject({
+        userEmail: (profile?.mail ?? profile?.userPrincipalName ?? '').toLowerCase(),
+        displayName: profile?.displayName,
+        userPrincipalName: profile?.userPrincipalName,
+        accountEnabled: profile?.accountEnabled,
+        deletedInEntra: false,
+      });
+    }
+  }
+  for (const [teamId, record] of teams) {
+    if (assigned.has(teamId) || record.team?.source !== 'entra') continue;
+    expect(record.team.archived, `team ${teamId} archived`).toBe(true);
+    expect([...record.members.values()].filter((m) => m.source === 'entra')).toEqual([]);
+    expect([...linksOf(teamId)]).toEqual([]);
+  }
+}
