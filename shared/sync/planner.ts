@@ -56,8 +56,6 @@ export interface DesiredState {
   readonly members: ReadonlyMap<string, ReadonlySet<string>>;
   /** Profiles of the users in view; `null` for a user Entra no longer has. */
   readonly users: ReadonlyMap<string, UserProfile | null>;
-  /** Groups known to be deleted (rather than only unassigned), for the archive reason. */
-  readonly deletedGroups?: ReadonlySet<string>;
 }
 
 export interface CurrentState {
@@ -243,10 +241,8 @@ function planTeams(
   for (const [teamId, record] of current.teams) {
     const team = record.team;
     if (team?.source !== 'entra' || team.archived || desired.assignedGroups.has(teamId)) continue;
-    const reason =
-      desired.deletedGroups?.has(teamId) === true
-        ? 'group deleted in Entra ID'
-        : 'group no longer assigned to the app';
+    // Graph lists only what is assigned: an unassigned group and a deleted one look the same.
+    const reason = 'group no longer assigned to the app (or deleted)';
     plan.add({
       kind: 'team-archived',
       teamId,

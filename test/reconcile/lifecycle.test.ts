@@ -232,7 +232,7 @@ describe('assignment', () => {
     const team = await entity(target, 'teams', S.evals, 'team');
     expect(team).toMatchObject({
       archived: true,
-      archivedReason: 'group no longer assigned to the app',
+      archivedReason: 'group no longer assigned to the app (or deleted)',
     });
     expect(typeof team.archivedAt).toBe('string');
     expect(await entraMembers(target, S.evals)).toEqual({
