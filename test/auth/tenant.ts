@@ -1,6 +1,6 @@
 /** Shared set-up for the auth tests: the simulated tenant and settings that point at it. */
-import { ensureDevCertificate } from '../../dev/tenant/certificate.js';
-import { startSimulatedTenant, type SimulatedTenant } from '../../dev/tenant/server.js';
+import type { SimulatedTenant } from '../../dev/tenant/server.js';
+import { startTenant as startSampleTenant } from '../support/sample-tenant.js';
 import type { Settings } from '../../shared/config/settings.js';
 import { testSettings } from '../support/services.js';
 
@@ -12,19 +12,8 @@ export const AVA = '9322bf07-ba8c-4b26-8cd8-2c8cb33fef8b';
 export const BEN = 'd99a8817-6c0b-4aa8-af23-4537737e5698';
 export const EVALS_GROUP = '4d8c44e9-3dcb-4865-92df-15789e1fa41a';
 
-export async function startTenant(): Promise<SimulatedTenant> {
-  const tenant = await startSimulatedTenant({ tenant: SAMPLE_TENANT, port: 0 });
-  try {
-    await fetch(`${tenant.authorityHost}/${tenant.tenantId}/v2.0/.well-known/openid-configuration`);
-  } catch (cause) {
-    await tenant.stop();
-    const { caPath } = await ensureDevCertificate();
-    throw new Error(
-      `The simulated tenant's certificate is not trusted: run the tests with NODE_EXTRA_CA_CERTS=${caPath}`,
-      { cause },
-    );
-  }
-  return tenant;
+export function startTenant(): Promise<SimulatedTenant> {
+  return startSampleTenant(SAMPLE_TENANT);
 }
 
 /** Fresh settings (and so a fresh key cache) for the tenant, with test overrides. */

@@ -3,11 +3,9 @@
  * snapshots (every entity with its ETag and timestamp, to prove "writes nothing"), and the state
  * Entra says the tables must hold, computed from the tenant's own data.
  */
-import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { ParsedTenantData } from '../../dev/tenant/model.js';
-import { startSimulatedTenant, type SimulatedTenant } from '../../dev/tenant/server.js';
-import type { TenantData } from '../../dev/tenant/model.js';
+import type { SimulatedTenant } from '../../dev/tenant/server.js';
 import { createDirectoryReader } from '../../shared/graph/index.js';
 import { createServices, type Services } from '../../shared/services.js';
 import type { TableRole } from '../../shared/store/index.js';
@@ -16,29 +14,12 @@ import type { RunRecord } from '../../shared/sync/run-records.js';
 import { uniqueTablePrefix } from '../support/tables.js';
 import { testSettings } from '../support/services.js';
 
-export const SAMPLE = fileURLToPath(new URL('../../dev/tenants/sample.json', import.meta.url));
-
-/** Ids from dev/tenants/sample.json. */
-export const S = {
-  evals: '4d8c44e9-3dcb-4865-92df-15789e1fa41a',
-  contractors: 'a96407eb-d856-497c-b294-196db3267295',
-  prodTeam: '820202fe-6bfb-4a10-8326-7cdf2ce8c48d',
-  allStaff: '7243c7b2-c550-460c-a082-70ee73c46617',
-  ava: '9322bf07-ba8c-4b26-8cd8-2c8cb33fef8b',
-  ben: 'd99a8817-6c0b-4aa8-af23-4537737e5698',
-  chen: 'b864671a-937c-4bb0-ae37-de5d25388bf9',
-  dana: '802b7a2b-742b-400f-821c-b5853af390c8',
-  elif: '1801b510-039b-4f9e-9fd8-3d7246401aa4',
-  farah: '539ffb0b-e0c5-41b4-8112-d9e188cacee6',
-  gus: 'e162cc6a-b034-437b-b7a8-b83d52450dff',
-} as const;
+export { S, SAMPLE } from '../support/sample-tenant.js';
 
 /** Retries cost no time in these tests. */
 export const fast = (): Promise<void> => Promise.resolve();
 
-export async function startTenant(tenant: TenantData | string): Promise<SimulatedTenant> {
-  return startSimulatedTenant({ tenant, port: 0 });
-}
+export { startTenant } from '../support/sample-tenant.js';
 
 /**
  * Services against the tenant and the test Azurite, with tables of their own (a fresh prefix

@@ -4,23 +4,18 @@
  * members sync, and what the service creates gets the default params.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulatedTenant, type SimulatedTenant } from '../../dev/tenant/server.js';
+import type { SimulatedTenant } from '../../dev/tenant/server.js';
 import { syncMe } from '../../functions/sync-me.js';
 import { createDirectoryReader } from '../../shared/graph/index.js';
 import { createServices, useServices, type Services } from '../../shared/services.js';
 import { writes, type StoredEntity } from '../../shared/store/index.js';
 import type { SignInResult } from '../../shared/sync/sign-in.js';
 import { invoke } from '../support/invoke.js';
+import { S, startTenant } from '../support/sample-tenant.js';
 import { testSettings } from '../support/services.js';
 
-const EVALS = '4d8c44e9-3dcb-4865-92df-15789e1fa41a';
-const CONTRACTORS = 'a96407eb-d856-497c-b294-196db3267295';
-const PROD = '820202fe-6bfb-4a10-8326-7cdf2ce8c48d';
-const AVA = '9322bf07-ba8c-4b26-8cd8-2c8cb33fef8b';
-const BEN = 'd99a8817-6c0b-4aa8-af23-4537737e5698';
-const CHEN = 'b864671a-937c-4bb0-ae37-de5d25388bf9';
-const ELIF = '1801b510-039b-4f9e-9fd8-3d7246401aa4';
-const GUS = 'e162cc6a-b034-437b-b7a8-b83d52450dff';
+const { evals: EVALS, contractors: CONTRACTORS, prodTeam: PROD } = S;
+const { ava: AVA, ben: BEN, chen: CHEN, elif: ELIF, gus: GUS } = S;
 
 const DEFAULT_TEAM_PARAMS = JSON.stringify({
   max_budget: 100,
@@ -31,7 +26,7 @@ const DEFAULT_TEAM_PARAMS = JSON.stringify({
 let tenant: SimulatedTenant;
 
 beforeAll(async () => {
-  tenant = await startSimulatedTenant({ tenant: 'dev/tenants/sample.json', port: 0 });
+  tenant = await startTenant();
 });
 afterAll(async () => {
   await tenant.stop();
