@@ -149,6 +149,20 @@ export function loadTenantFile(path: string): ParsedTenantData {
   return parseTenantData(json, `tenant file ${path}`);
 }
 
+function userObject(u: z.output<typeof tenantUserSchema>, createdDateTime: string): UserObject {
+  return {
+    id: u.id,
+    displayName: u.displayName,
+    userPrincipalName: u.userPrincipalName,
+    mail: u.mail ?? null,
+    givenName: u.givenName ?? null,
+    surname: u.surname ?? null,
+    jobTitle: u.jobTitle ?? null,
+    accountEnabled: u.accountEnabled,
+    createdDateTime,
+  };
+}
+
 export interface UserObject {
   id: string;
   displayName: string;
@@ -231,19 +245,7 @@ export class Directory {
     this.domain = data.domain;
     this.app = data.app;
     this.created = new Date().toISOString();
-    for (const u of data.users) {
-      this.users.set(u.id, {
-        id: u.id,
-        displayName: u.displayName,
-        userPrincipalName: u.userPrincipalName,
-        mail: u.mail ?? null,
-        givenName: u.givenName ?? null,
-        surname: u.surname ?? null,
-        jobTitle: u.jobTitle ?? null,
-        accountEnabled: u.accountEnabled,
-        createdDateTime: this.created,
-      });
-    }
+    for (const u of data.users) this.users.set(u.id, userObject(u, this.created));
     for (const g of data.groups) {
       this.groups.set(g.id, {
         id: g.id,
@@ -372,17 +374,7 @@ export class Directory {
     const u = tenantUserSchema.parse(input);
     if (this.users.has(u.id) || this.groups.has(u.id))
       throw new DirectoryError(409, 'Request_BadRequest', `Object ${u.id} already exists.`);
-    const user: UserObject = {
-      id: u.id,
-      displayName: u.displayName,
-      userPrincipalName: u.userPrincipalName,
-      mail: u.mail ?? null,
-      givenName: u.givenName ?? null,
-      surname: u.surname ?? null,
-      jobTitle: u.jobTitle ?? null,
-      accountEnabled: u.accountEnabled,
-      createdDateTime: new Date().toISOString(),
-    };
+    const user = userObject(u, new Date().toISOString());
     this.users.set(user.id, user);
     return user;
   }
