@@ -8,7 +8,14 @@ import type { Settings } from '../config/settings.js';
 import { SyncServiceError } from '../errors.js';
 import type { DirectoryReader } from '../graph/directory.js';
 import type { Clock } from '../services.js';
-import type { SyncStore, TableStore, TeamRecord, UserRecord } from '../store/index.js';
+import {
+  TEAM_ROW,
+  type SyncStore,
+  type TableStore,
+  type TeamRecord,
+  type UserRecord,
+  type WriteResult,
+} from '../store/index.js';
 import type { SignedInIdentity } from './identity.js';
 import { changeOutcomes, type ChangeResult } from './outcomes.js';
 import {
@@ -64,6 +71,33 @@ async function readCurrent(
   return { user, teams: new Map(teams.map((record) => [record.teamId, record])) };
 }
 
+/**
+ * The team rows as they stand after this sign-in's writes: what was read, with what was
+ * written over it, so the answer needs no second read of every team.
+ */
+function teamRowsAfter(
+  teams: ReadonlyMap<string, TeamRecord>,
+  results: readonly WriteResult[],
+): Map<string, { teamAlias: string; archived: boolean }> {
+  const rows = new Map<string, { teamAlias: string; archived: boolean }>();
+  for (const [teamId, record] of teams) {
+    if (record.team !== undefined) {
+      rows.set(teamId, { teamAlias: record.team.teamAlias, archived: record.team.archived });
+    }
+  }
+  for (const { write, outcome } of results) {
+    if (outcome !== 'applied' || write.table !== 'teams' || write.rowKey !== TEAM_ROW) continue;
+    if (write.action === 'delete') continue;
+    const row = rows.get(write.partitionKey) ?? { teamAlias: write.partitionKey, archived: false };
+    const { teamAlias, archived } = write.properties;
+    rows.set(write.partitionKey, {
+      teamAlias: typeof teamAlias === 'string' ? teamAlias : row.teamAlias,
+      archived: typeof archived === 'boolean' ? archived : row.archived,
+    });
+  }
+  return rows;
+}
+
 export async function syncSignedInUser(
   dependencies: SignInDependencies,
   identity: SignedInIdentity,
@@ -95,6 +129,7 @@ export async function syncSignedInUser(
 
   const made: ChangeResult[] = [];
   let tableWrites = 0;
+  let teamRows = new Map<string, { teamAlias: string; archived: boolean }>();
   for (let attempt = 1; ; attempt += 1) {
     const current = await readCurrent(store, userId, userGroups.keys());
     const members = new Map<string, ReadonlySet<string>>();
@@ -120,6 +155,7 @@ export async function syncSignedInUser(
     const report = await tables.applyWrites(planWrites(plan));
     tableWrites += report.applied;
     made.push(...changeOutcomes(plan.changes, report.results));
+    teamRows = teamRowsAfter(current.teams, report.results);
     const failed = report.results.find((result) => result.outcome === 'failed');
     if (failed?.error !== undefined) throw failed.error;
     const conflicted = report.results.some((result) => result.outcome === 'conflict');
@@ -133,9 +169,6 @@ export async function syncSignedInUser(
   }
 
   const final = await store.readUser(userId);
-  const teamRows = await Promise.all(
-    [...final.teams.keys()].map((teamId) => store.readTeamMembership(teamId, userId)),
-  );
   // Only what this sign-in actually did: a team a concurrent sign-in created is not "created".
   const changes = made
     .filter((result) => result.outcome === 'applied')
@@ -151,16 +184,17 @@ export async function syncSignedInUser(
       userRole: final.user?.userRole ?? 'internal_user',
       created: changes.some((change) => change.kind === 'user-created'),
     },
-    teams: teamRows
-      .filter((record) => record.team !== undefined && !record.team.archived)
-      .map((record) => {
-        const link = final.teams.get(record.teamId);
-        return {
-          teamId: record.teamId,
-          teamAlias: record.team?.teamAlias ?? record.teamId,
-          role: link?.role ?? 'user',
-          source: link?.source ?? 'entra',
+    teams: [...final.teams.values()]
+      .flatMap((link) => {
+        // A team created by a concurrent sign-in was not read here: it carries the group's name.
+        const team = teamRows.get(link.teamId) ?? {
+          teamAlias: userGroups.get(link.teamId)?.displayName ?? link.teamId,
+          archived: false,
         };
+        if (team.archived) return [];
+        return [
+          { teamId: link.teamId, teamAlias: team.teamAlias, role: link.role, source: link.source },
+        ];
       })
       .sort((a, b) => a.teamAlias.localeCompare(b.teamAlias)),
     changes: {

@@ -266,6 +266,25 @@ describe('sign-in sync', () => {
     });
   });
 
+  it('answers with the team as this sign-in left it: renamed, restored', async () => {
+    const services = servicesFor({ ASSIGNED_GROUPS_CACHE_SECONDS: '0' });
+    await signInOk(AVA);
+    const team = (await services.store.readTeam(EVALS)).team;
+    await services.tables.applyWrites([
+      writes.updateTeam(
+        EVALS,
+        { archived: true, archivedAt: 'x', archivedReason: 'x' },
+        team?.etag ?? '',
+      ),
+    ]);
+    tenant.admin.renameGroup(EVALS, 'LLM Evals');
+    const result = await signInOk(AVA);
+    expect(result.changes).toMatchObject({ teamsRenamed: [EVALS], teamsRestored: [EVALS] });
+    expect(result.teams).toEqual([
+      { teamId: EVALS, teamAlias: 'LLM Evals', role: 'user', source: 'entra' },
+    ]);
+  });
+
   it('creates one team, with defaults applied once, when two members sign in at once', async () => {
     const services = servicesFor();
     tenant.admin.assignGroup(PROD);
