@@ -91,8 +91,10 @@ async function readDesiredState(
     members.set(groupId, ids);
   }
 
-  // Users the tables know but no complete group listed: ask Graph about them, so that a
-  // deleted or disabled user who left every group is still brought up to date.
+  // Team members the tables know but no complete group listed: ask Graph about them, so that
+  // a deleted or disabled member (a manual one, or one who just left their groups) is brought
+  // up to date. Users in no team at all are left to their next sign-in: looking them up on
+  // every run would cost a Graph call per departed user forever.
   const unseen = [...new Set(knownUserIds)].filter((userId) => !users.has(userId));
   if (unseen.length > 0) {
     const found: ReadonlyMap<string, EntraUser | null> = await directory.users(unseen);
@@ -165,7 +167,7 @@ export async function reconcile(
 
     const [teams, users] = await Promise.all([store.readAllTeams(), store.readAllUsers()]);
     const knownUserIds = [...users.values()]
-      .filter((record) => record.user?.deletedInEntra !== true)
+      .filter((record) => record.user?.deletedInEntra !== true && record.teams.size > 0)
       .map((record) => record.userId);
     const read = await readDesiredState(directory, dependencies, options.onProgress, knownUserIds);
     const plan = planSync(

@@ -322,6 +322,29 @@ describe('users', () => {
     // Deleted users are not asked about again.
     expect((await run(target)).summary?.tableWrites).toBe(0);
   });
+
+  it('asks Graph about team members no group lists, and not about users in no team', async () => {
+    const target = services();
+    await run(target);
+    // Gus is in no synced group but an operator made him a manual member; Farah has a user row
+    // (say, from a sign-in) and no team at all.
+    await manualMembership(target, S.evals, S.gus);
+    await operatorWrites(target, 'users', S.farah, 'user', {
+      userEmail: 'farah@x',
+      source: 'entra',
+    });
+    sim.resetCounters();
+    await run(target);
+    // One user lookup: Gus, not Farah.
+    expect(sim.counters().requestsByRoute['GET /v1.0/users/{id}']).toBe(1);
+
+    sim.admin.deleteUser(S.gus);
+    sim.admin.deleteUser(S.farah);
+    await run(target);
+    expect((await target.store.readUser(S.gus)).user?.deletedInEntra).toBe(true);
+    expect((await target.store.readUser(S.gus)).teams.get(S.evals)?.source).toBe('manual');
+    expect((await target.store.readUser(S.farah)).user?.deletedInEntra).not.toBe(true);
+  });
 });
 
 describe('nested groups', () => {
