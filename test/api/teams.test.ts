@@ -7,7 +7,7 @@ import { writes, type TableWrite } from '../../shared/store/index.js';
 import type { TeamPage, TeamWithMembers } from '../../shared/views.js';
 import { invoke } from '../support/invoke.js';
 import { testServices } from '../support/services.js';
-import { guid, member, NOW, team, user } from './fixtures.js';
+import { guid, member, NOW, team, user } from '../support/fixtures.js';
 
 interface ErrorBody {
   error: string;

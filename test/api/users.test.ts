@@ -5,7 +5,7 @@ import { writes } from '../../shared/store/index.js';
 import type { UserWithTeams } from '../../shared/views.js';
 import { invoke } from '../support/invoke.js';
 import { testServices } from '../support/services.js';
-import { guid, member, NOW, team, user } from './fixtures.js';
+import { guid, member, NOW, team, user } from '../support/fixtures.js';
 
 describe('GET /api/users/{userId}', () => {
   const userId = guid('11111111', 1);

@@ -1,57 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { isServiceError } from '../../shared/errors.js';
-import {
-  SyncStore,
-  writes,
-  type Team,
-  type TeamMember,
-  type User,
-} from '../../shared/store/index.js';
+import { SyncStore, writes, type Team, type User } from '../../shared/store/index.js';
+import { member, NOW, team as teamFixture, user as userFixture } from '../support/fixtures.js';
 import { testTableStore } from '../support/tables.js';
 
-const NOW = '2026-11-30T10:00:00.000Z';
+const EVALS = '6f1c2a3e-0000-4000-8000-000000000001';
+const ADA = 'a1b2c3d4-0000-4000-8000-000000000001';
 
+/** The walkthrough's team, as a sign-in would have created it. */
 function team(overrides: Partial<Team> = {}): Team {
-  return {
-    teamId: '6f1c2a3e-0000-4000-8000-000000000001',
+  return teamFixture(EVALS, {
     teamAlias: 'Production LLM Evals Group',
-    source: 'entra',
-    entraGroupId: '6f1c2a3e-0000-4000-8000-000000000001',
     entraDisplayName: 'Production LLM Evals Group',
-    maxBudget: 100,
-    budgetDuration: '30d',
     models: ['gpt-3.5-turbo'],
-    tpmLimit: 100000,
-    rpmLimit: 1000,
-    teamMemberPermissions: [],
-    archived: false,
-    createdAt: NOW,
     createdBy: 'signin',
     ...overrides,
-  };
+  });
 }
 
 function user(overrides: Partial<User> = {}): User {
-  return {
-    userId: 'a1b2c3d4-0000-4000-8000-000000000001',
-    userEmail: 'ada@contoso.example',
-    displayName: 'Ada Lovelace',
-    userPrincipalName: 'ada@contoso.example',
-    userRole: 'internal_user',
-    maxBudget: 10,
-    budgetDuration: '30d',
-    models: [],
-    source: 'entra',
-    accountEnabled: true,
-    deletedInEntra: false,
-    createdAt: NOW,
-    lastSignInAt: NOW,
-    ...overrides,
-  };
-}
-
-function member(teamId: string, userId: string): TeamMember {
-  return { teamId, userId, role: 'user', source: 'entra', addedAt: NOW, userEmail: `${userId}@x` };
+  return userFixture(ADA, overrides);
 }
 
 describe('the Table Storage store against Azurite', () => {
