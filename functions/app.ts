@@ -3,10 +3,6 @@
  * any function is registered, so a bad setting stops start-up with one clear message instead
  * of failing on the first request.
  */
-import { app } from '@azure/functions';
-import { getServices } from '../shared/services.js';
-
-getServices();
-app.setup({ enableHttpStream: false });
+import './load-settings.js';
 
 export { functionDefinitions } from './index.js';

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { health } from '../../functions/health.js';
@@ -16,7 +17,10 @@ describe('the function registrations', () => {
   it('list every function module exactly once, with unique names and routes', () => {
     const modules = readdirSync(new URL('../../functions/', import.meta.url))
       .filter((file) => file.endsWith('.ts'))
-      .filter((file) => !['index.ts', 'registry.ts', 'http.ts', 'app.ts'].includes(file));
+      .filter(
+        (file) =>
+          !['index.ts', 'registry.ts', 'http.ts', 'app.ts', 'load-settings.ts'].includes(file),
+      );
     expect(functionDefinitions.length).toBe(modules.length);
     const names = functionDefinitions.map((definition) => definition.name);
     expect(new Set(names).size).toBe(names.length);
@@ -38,6 +42,22 @@ describe('the function registrations', () => {
         authLevel: 'anonymous',
       }),
     );
+  });
+
+  it('are not registered when a setting is bad: the entry point stops start-up first', () => {
+    const entry = new URL('../../dist/functions/app.js', import.meta.url).href;
+    const result = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `import '${entry}';`],
+      {
+        env: { PATH: process.env.PATH ?? '', ENTRA_TENANT_ID: 'not-a-guid' },
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('ENTRA_TENANT_ID = "not-a-guid": expected a GUID');
+    expect(result.stderr).toContain('ENTRA_CLIENT_ID = (not set)');
+    expect(result.stderr).not.toContain('register function');
   });
 
   it('never run timers on startup in production', () => {
