@@ -158,7 +158,7 @@ export async function reconcile(
     incompleteGroups: [],
   } satisfies Partial<RunRecord>;
 
-  const releaseLease =
+  const lease =
     options.dryRun === true
       ? undefined
       : await acquireLease(tables, runId, startedAt, LEASE_DURATION_MS);
@@ -185,7 +185,9 @@ export async function reconcile(
 
     let results: readonly WriteResult[] = [];
     let tableWrites = 0;
-    if (options.dryRun !== true) {
+    if (lease !== undefined) {
+      // Reading a large tenant under throttling can take long: write only while still holding.
+      await lease.renew(clock());
       const report = await tables.applyWrites(plan.changes.flatMap((change) => change.writes));
       results = report.results;
       tableWrites = report.applied;
@@ -257,6 +259,6 @@ export async function reconcile(
       runRecord: record,
     });
   } finally {
-    await releaseLease?.().catch(() => undefined);
+    await lease?.release().catch(() => undefined);
   }
 }

@@ -229,18 +229,32 @@ export async function runAudit(tables: TableStore, runId: string): Promise<Store
   return entries;
 }
 
+export interface Lease {
+  /** Extends the lease from `now`; throws `sync_refused` if another run has taken it over. */
+  renew(now: Date): Promise<void>;
+  release(): Promise<void>;
+}
+
+function leaseWrite(properties: EntityProperties, existing: StoredEntity | undefined): TableWrite {
+  const key = { table: 'state', partitionKey: LEASE_PARTITION, rowKey: LEASE_ROW } as const;
+  return existing === undefined
+    ? { ...key, action: 'create', properties }
+    : { ...key, action: 'merge', properties, etag: existing.etag };
+}
+
 /**
  * A lease so that a timer run and a CLI run never reconcile at once. Taken with a
- * conditional write; a lease whose holder died expires on its own.
+ * conditional write; a lease whose holder died expires on its own, and a run renews it before
+ * writing, so a run that outlived its lease and lost it to another run stops instead of writing.
  */
 export async function acquireLease(
   tables: TableStore,
   holder: string,
   now: Date,
   durationMs: number,
-): Promise<() => Promise<void>> {
+): Promise<Lease> {
+  const expiry = (from: Date) => new Date(from.getTime() + durationMs).toISOString();
   const existing = await tables.readEntity('state', LEASE_PARTITION, LEASE_ROW);
-  const expiresAt = new Date(now.getTime() + durationMs).toISOString();
   if (existing !== undefined) {
     const heldUntil = typeof existing.expiresAt === 'string' ? existing.expiresAt : '';
     if (heldUntil > now.toISOString()) {
@@ -250,42 +264,38 @@ export async function acquireLease(
       );
     }
   }
-  const write: TableWrite =
-    existing === undefined
-      ? {
-          table: 'state',
-          action: 'create',
-          partitionKey: LEASE_PARTITION,
-          rowKey: LEASE_ROW,
-          properties: { holder, expiresAt },
-        }
-      : {
-          table: 'state',
-          action: 'merge',
-          partitionKey: LEASE_PARTITION,
-          rowKey: LEASE_ROW,
-          properties: { holder, expiresAt },
-          etag: existing.etag,
-        };
-  const report = await tables.applyWrites([write]);
-  if (report.results[0]?.outcome !== 'applied') {
+  const taken = await tables.applyWrites([
+    leaseWrite({ holder, expiresAt: expiry(now) }, existing),
+  ]);
+  if (taken.results[0]?.outcome !== 'applied') {
     throw new SyncServiceError(
       'sync_refused',
       'another reconciliation took the lease at the same moment',
     );
   }
-  return async () => {
+
+  const ours = async (): Promise<StoredEntity | undefined> => {
     const current = await tables.readEntity('state', LEASE_PARTITION, LEASE_ROW);
-    if (current?.holder !== holder) return;
-    await tables.applyWrites([
-      {
-        table: 'state',
-        action: 'merge',
-        partitionKey: LEASE_PARTITION,
-        rowKey: LEASE_ROW,
-        properties: { expiresAt: new Date(0).toISOString() },
-        etag: current.etag,
-      },
-    ]);
+    return current?.holder === holder ? current : undefined;
+  };
+  return {
+    async renew(at) {
+      const current = await ours();
+      const renewed =
+        current !== undefined &&
+        (await tables.applyWrites([leaseWrite({ expiresAt: expiry(at) }, current)])).results[0]
+          ?.outcome === 'applied';
+      if (!renewed) {
+        throw new SyncServiceError(
+          'sync_refused',
+          'this reconciliation outlived its lease and another run took it over; nothing was written',
+        );
+      }
+    },
+    async release() {
+      const current = await ours();
+      if (current === undefined) return;
+      await tables.applyWrites([leaseWrite({ expiresAt: new Date(0).toISOString() }, current)]);
+    },
   };
 }

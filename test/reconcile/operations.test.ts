@@ -179,4 +179,36 @@ describe('the lease', () => {
     await acquireLease(expired.tables, 'crashed-run', new Date(Date.now() - 3_600_000), 60_000);
     expect((await run(expired)).outcome).toBe('succeeded');
   });
+
+  it('stops before writing when it outlived its lease and another run took it over', async () => {
+    const base = services();
+    // While this run reads Graph, its 30-minute lease runs out and another run takes it.
+    const target: Services = {
+      ...base,
+      createDirectory: (options) => {
+        const reader = base.createDirectory(options);
+        return {
+          ...reader,
+          servicePrincipalId: () => reader.servicePrincipalId(),
+          userWithGroups: (...args) => reader.userWithGroups(...args),
+          groupMembers: (...args) => reader.groupMembers(...args),
+          users: (...args) => reader.users(...args),
+          get requestCount() {
+            return reader.requestCount;
+          },
+          assignedGroups: async (...args) => {
+            const later = new Date(Date.now() + 31 * 60_000);
+            await acquireLease(base.tables, 'the-next-run', later, 30 * 60_000);
+            return reader.assignedGroups(...args);
+          },
+        };
+      },
+    };
+    const error: unknown = await run(target).catch((caught: unknown) => caught);
+    expect(isServiceError(error, 'sync_refused')).toBe(true);
+    expect((error as Error).message).toContain('outlived its lease');
+    expect(await base.store.readAllTeams()).toEqual(new Map());
+    const [record] = await recentRuns(base.tables, 1);
+    expect(record?.outcome).toBe('failed');
+  });
 });
