@@ -149,6 +149,22 @@ export function loadTenantFile(path: string): ParsedTenantData {
   return parseTenantData(json, `tenant file ${path}`);
 }
 
+/** A group without members: they are added afterwards, once every object exists. */
+function groupObject(g: z.output<typeof tenantGroupSchema>, createdDateTime: string): GroupObject {
+  return {
+    id: g.id,
+    displayName: g.displayName,
+    description: g.description ?? null,
+    securityEnabled: g.securityEnabled,
+    mailEnabled: g.mailEnabled,
+    groupTypes: [...g.groupTypes],
+    mail: g.mail ?? null,
+    mailNickname: g.mailNickname ?? nickname(g.displayName),
+    createdDateTime,
+    members: new Set(),
+  };
+}
+
 function userObject(u: z.output<typeof tenantUserSchema>, createdDateTime: string): UserObject {
   return {
     id: u.id,
@@ -246,20 +262,7 @@ export class Directory {
     this.app = data.app;
     this.created = new Date().toISOString();
     for (const u of data.users) this.users.set(u.id, userObject(u, this.created));
-    for (const g of data.groups) {
-      this.groups.set(g.id, {
-        id: g.id,
-        displayName: g.displayName,
-        description: g.description ?? null,
-        securityEnabled: g.securityEnabled,
-        mailEnabled: g.mailEnabled,
-        groupTypes: [...g.groupTypes],
-        mail: g.mail ?? null,
-        mailNickname: g.mailNickname ?? nickname(g.displayName),
-        createdDateTime: this.created,
-        members: new Set(),
-      });
-    }
+    for (const g of data.groups) this.groups.set(g.id, groupObject(g, this.created));
     for (const g of data.groups) for (const m of g.members) this.link(g.id, m);
     for (const a of data.assignments) {
       this.assignments.set(a.principalId, {
@@ -383,18 +386,7 @@ export class Directory {
     const g = tenantGroupSchema.parse(input);
     if (this.users.has(g.id) || this.groups.has(g.id))
       throw new DirectoryError(409, 'Request_BadRequest', `Object ${g.id} already exists.`);
-    const group: GroupObject = {
-      id: g.id,
-      displayName: g.displayName,
-      description: g.description ?? null,
-      securityEnabled: g.securityEnabled,
-      mailEnabled: g.mailEnabled,
-      groupTypes: [...g.groupTypes],
-      mail: g.mail ?? null,
-      mailNickname: g.mailNickname ?? nickname(g.displayName),
-      createdDateTime: new Date().toISOString(),
-      members: new Set(),
-    };
+    const group = groupObject(g, new Date().toISOString());
     this.groups.set(group.id, group);
     this.record(group.id, 'upsert');
     for (const m of g.members) this.addMember(group.id, m);

@@ -97,12 +97,6 @@ export class SyncStore {
     );
   }
 
-  async readTeams(teamIds: Iterable<string>): Promise<Map<string, TeamRecord>> {
-    const ids = [...new Set(teamIds)];
-    const records = await Promise.all(ids.map((teamId) => this.readTeam(teamId)));
-    return new Map(records.map((record) => [record.teamId, record]));
-  }
-
   async readAllTeams(): Promise<Map<string, TeamRecord>> {
     const partitions = groupByPartition(await collect(this.tables.listEntities('teams')));
     return new Map(
