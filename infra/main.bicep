@@ -30,7 +30,7 @@ param functionAppName string = ''
 
 @description('Node.js major version of the Functions runtime.')
 @allowed(['20', '22'])
-param nodeVersion string = '20'
+param nodeVersion string = '22'
 
 @description('Memory of each Function App instance, in MB.')
 @allowed([512, 2048, 4096])

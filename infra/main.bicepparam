@@ -47,7 +47,7 @@ param defaultInternalUserParams = {
 }
 
 // Capacity.
-param nodeVersion = '20'
+param nodeVersion = '22'
 param functionInstanceMemoryMB = 2048
 param functionMaximumInstanceCount = 40
 param storageSkuName = 'Standard_LRS'
