@@ -14,6 +14,7 @@ const azureYamlSchema = z.object({
       project: z.string(),
       language: z.string(),
       host: z.string(),
+      dist: z.string(),
       remoteBuild: z.boolean(),
     }),
   }),
@@ -35,8 +36,16 @@ describe('azure.yaml', () => {
       project: '.',
       language: 'ts',
       host: 'function',
+      dist: '.deploy',
       remoteBuild: false,
     });
+    // azd runs the `package` script before it uploads `dist`: that script fills .deploy/.
+    const scripts = (
+      JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    expect(scripts.package).toBe('node scripts/package.mjs');
     // azd finds the app by this tag; main.bicep passes the service name to the module.
     const main = readFileSync(join(repoRoot, 'infra', 'main.bicep'), 'utf8');
     expect(main).toContain("azdServiceName: 'api'");
