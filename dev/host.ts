@@ -1,29 +1,35 @@
 /**
  * A small stand-in for the Functions host, for machines without Azure Functions Core Tools:
  * it serves the registered HTTP functions under `/api` through the real `HttpRequest` and
- * `InvocationContext` classes of @azure/functions, and fires timer functions on their
- * NCRONTAB schedules. Like `func start`, it does not check function keys.
+ * `InvocationContext` classes of @azure/functions, fires timer functions on their NCRONTAB
+ * schedules, and runs a non-HTTP function on `POST /admin/functions/{name}` as the host's admin
+ * API does. Like `func start`, it does not check function keys; unlike it, it answers only
+ * requests addressed to localhost (dev/host/request-guard.ts).
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import azureFunctions, {
-  type HttpResponse as FunctionResponse,
-  type HttpResponseInit,
-  type InvocationContext as FunctionContext,
-  type Timer,
-} from '@azure/functions';
-import { nextOccurrence, parseNcrontab } from '../shared/config/ncrontab.js';
-import type {
-  FunctionDefinition,
-  HttpFunctionDefinition,
-  TimerFunctionDefinition,
-} from '../functions/registry.js';
+import azureFunctions, { type Timer } from '@azure/functions';
+import { parseNcrontab } from '../shared/config/ncrontab.js';
+import type { FunctionDefinition, TimerFunctionDefinition } from '../functions/registry.js';
+import {
+  invocationContext,
+  writeFunctionResponse,
+  writeJson,
+  type HostLog,
+} from './host/invocation.js';
+import {
+  MAX_BODY_BYTES,
+  readLimitedBody,
+  RequestRefused,
+  requestUrl,
+} from './host/request-guard.js';
+import { compileRoute, MalformedPathError, type CompiledRoute } from './host/routes.js';
+import { scheduleTimer, type ScheduledTimer } from './host/timer-schedule.js';
+
+export type { HostLog } from './host/invocation.js';
 
 // @azure/functions is CommonJS: Node's ESM loader sees `app` but not its classes by name.
-const { HttpRequest, HttpResponse, InvocationContext } = azureFunctions;
-
-export type HostLog = (level: 'info' | 'warn' | 'error', message: string) => void;
+const { HttpRequest } = azureFunctions;
 
 export interface LocalHostOptions {
   readonly definitions: readonly FunctionDefinition[];
@@ -36,6 +42,9 @@ export interface LocalHostOptions {
   readonly timers?: boolean;
   /** HTML served at `/` (the Functions host serves its own page there). */
   readonly homePage?: string;
+  /** Host names answered besides loopback ones (for a host bound to another interface). */
+  readonly allowedHosts?: readonly string[];
+  readonly maxBodyBytes?: number;
 }
 
 export interface LocalHost {
@@ -45,38 +54,7 @@ export interface LocalHost {
 }
 
 const ROUTE_PREFIX = '/api/';
-
-interface CompiledRoute {
-  readonly definition: HttpFunctionDefinition;
-  readonly match: (path: string) => Record<string, string> | undefined;
-}
-
-/** Azure route templates: literal segments, `{name}`, `{name:constraint}`, `{name?}`. */
-function compileRoute(definition: HttpFunctionDefinition): CompiledRoute {
-  const segments = definition.route.split('/').filter((segment) => segment.length > 0);
-  return {
-    definition,
-    match(path) {
-      const parts = path.split('/').filter((part) => part.length > 0);
-      const params: Record<string, string> = {};
-      for (const [index, segment] of segments.entries()) {
-        const part = parts[index];
-        const parameter = /^\{([A-Za-z0-9_]+)(?::[^}?]+)?(\?)?\}$/.exec(segment);
-        if (parameter === null) {
-          if (part?.toLowerCase() !== segment.toLowerCase()) return undefined;
-          continue;
-        }
-        const [, name = '', optional] = parameter;
-        if (part === undefined) {
-          if (optional === undefined) return undefined;
-          continue;
-        }
-        params[name] = decodeURIComponent(part);
-      }
-      return parts.length <= segments.length ? params : undefined;
-    },
-  };
-}
+const ADMIN_FUNCTIONS = /^\/admin\/functions\/([^/]+)$/;
 
 function resolveSetting(value: string, settings: Readonly<Record<string, string | undefined>>) {
   return value.replace(/%([A-Za-z0-9_]+)%/g, (_whole, name: string) => {
@@ -88,55 +66,15 @@ function resolveSetting(value: string, settings: Readonly<Record<string, string 
   });
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function context(name: string, log: HostLog): FunctionContext {
-  return new InvocationContext({
-    invocationId: randomUUID(),
-    functionName: name,
-    logHandler: (level, ...args) => {
-      const message = args
-        .map((arg) => (arg instanceof Error ? arg.message : String(arg)))
-        .join(' ');
-      const mapped =
-        level === 'error' || level === 'critical' ? 'error' : level === 'warning' ? 'warn' : 'info';
-      log(mapped, `[${name}] ${message}`);
-    },
-  });
-}
-
-async function writeResponse(
-  result: HttpResponseInit | FunctionResponse,
-  response: ServerResponse,
-) {
-  const httpResponse = result instanceof HttpResponse ? result : new HttpResponse(result);
-  const headers: Record<string, string | string[]> = {};
-  httpResponse.headers.forEach((value, name) => {
-    if (name.toLowerCase() !== 'set-cookie') headers[name] = value;
-  });
-  const cookies = httpResponse.cookies.map((cookie) => {
-    const parts = [`${cookie.name}=${cookie.value}`];
-    if (cookie.path !== undefined) parts.push(`Path=${cookie.path}`);
-    if (cookie.domain !== undefined) parts.push(`Domain=${cookie.domain}`);
-    if (cookie.maxAge !== undefined) parts.push(`Max-Age=${cookie.maxAge}`);
-    if (cookie.expires !== undefined) {
-      parts.push(`Expires=${new Date(cookie.expires).toUTCString()}`);
-    }
-    if (cookie.secure === true) parts.push('Secure');
-    if (cookie.httpOnly === true) parts.push('HttpOnly');
-    if (cookie.sameSite !== undefined) parts.push(`SameSite=${cookie.sameSite}`);
-    return parts.join('; ');
-  });
-  const existing = httpResponse.headers.get('set-cookie');
-  if (existing !== null) cookies.unshift(existing);
-  if (cookies.length > 0) headers['set-cookie'] = cookies;
-  const body = Buffer.from(await httpResponse.arrayBuffer());
-  response.writeHead(httpResponse.status, headers);
-  response.end(body);
+function findRoute(routes: readonly CompiledRoute[], path: string, method: string) {
+  let pathMatched = false;
+  for (const route of routes) {
+    const params = route.match(path);
+    if (params === undefined) continue;
+    pathMatched = true;
+    if (route.definition.methods.includes(method as never)) return { route, params };
+  }
+  return pathMatched ? ('method_not_allowed' as const) : ('not_found' as const);
 }
 
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
@@ -145,91 +83,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     ((level, message) => {
       console[level](message);
     });
-  const routes = options.definitions
-    .filter((definition): definition is HttpFunctionDefinition => definition.trigger === 'http')
-    .map(compileRoute);
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const routes = options.definitions.flatMap((definition) =>
+    definition.trigger === 'http' ? [compileRoute(definition)] : [],
+  );
   const timers = options.definitions.filter(
     (definition): definition is TimerFunctionDefinition => definition.trigger === 'timer',
   );
 
-  const server = createServer((request, response) => {
-    void (async () => {
-      const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
-      const method = (request.method ?? 'GET').toUpperCase();
-      if (url.pathname === '/' && method === 'GET' && options.homePage !== undefined) {
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        response.end(options.homePage);
-        return;
-      }
-      if (!url.pathname.startsWith(ROUTE_PREFIX)) {
-        response.writeHead(404, { 'content-type': 'application/json' });
-        response.end(
-          JSON.stringify({ error: 'not_found', message: 'Functions are served under /api/' }),
-        );
-        return;
-      }
-      const path = url.pathname.slice(ROUTE_PREFIX.length);
-      let matched: { route: CompiledRoute; params: Record<string, string> } | undefined;
-      let pathMatched = false;
-      for (const route of routes) {
-        const params = route.match(path);
-        if (params === undefined) continue;
-        pathMatched = true;
-        if (route.definition.methods.includes(method as never)) {
-          matched = { route, params };
-          break;
-        }
-      }
-      if (matched === undefined) {
-        response.writeHead(pathMatched ? 405 : 404, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ error: pathMatched ? 'method_not_allowed' : 'not_found' }));
-        return;
-      }
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(request.headers)) {
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      const body = await readBody(request);
-      const started = Date.now();
-      const { definition } = matched.route;
-      const functionRequest = new HttpRequest({
-        method,
-        url: url.toString(),
-        headers,
-        query: Object.fromEntries(url.searchParams),
-        params: matched.params,
-        ...(body.length > 0 ? { body: { bytes: body } } : {}),
-      });
-      try {
-        const result = await definition.handler(functionRequest, context(definition.name, log));
-        await writeResponse(result, response);
-      } catch (error) {
-        log(
-          'error',
-          `[${definition.name}] unhandled: ${error instanceof Error ? error.message : String(error)}`,
-        );
-        response.writeHead(500, { 'content-type': 'application/json' });
-        response.end(
-          JSON.stringify({ error: 'internal', message: 'An unexpected error occurred.' }),
-        );
-      }
-      log(
-        'info',
-        `${method} ${url.pathname} -> ${response.statusCode} (${Date.now() - started} ms)`,
-      );
-    })();
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 7071, options.host ?? '127.0.0.1', () => {
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${options.host === '0.0.0.0' ? 'localhost' : (options.host ?? '127.0.0.1')}:${address.port}`;
-
-  const handles: NodeJS.Timeout[] = [];
   const lastFired = new Map<string, Date>();
   async function invokeTimer(definition: TimerFunctionDefinition, next: Date | undefined) {
     const now = new Date();
@@ -244,7 +105,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     };
     lastFired.set(definition.name, now);
     try {
-      await definition.handler(timer, context(definition.name, log));
+      await definition.handler(timer, invocationContext(definition.name, log));
     } catch (error) {
       log(
         'error',
@@ -252,24 +113,131 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       );
     }
   }
+
+  /** `POST /admin/functions/{name}`: runs a non-HTTP function now; 202 as the host answers. */
+  function runFromAdmin(name: string, response: ServerResponse) {
+    const definition = timers.find((timer) => timer.name.toLowerCase() === name.toLowerCase());
+    if (definition === undefined) {
+      writeJson(response, 404, { error: 'not_found', message: 'No such non-HTTP function.' });
+      return;
+    }
+    response.writeHead(202).end();
+    void invokeTimer(definition, undefined);
+  }
+
+  async function serveFunction(request: IncomingMessage, response: ServerResponse, url: URL) {
+    const method = (request.method ?? 'GET').toUpperCase();
+    const found = findRoute(routes, url.pathname.slice(ROUTE_PREFIX.length), method);
+    if (typeof found === 'string') {
+      writeJson(response, found === 'not_found' ? 404 : 405, { error: found });
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const body = await readLimitedBody(request, maxBodyBytes);
+    const { definition } = found.route;
+    const functionRequest = new HttpRequest({
+      method,
+      url: url.toString(),
+      headers,
+      query: Object.fromEntries(url.searchParams),
+      params: found.params,
+      ...(body.length > 0 ? { body: { bytes: body } } : {}),
+    });
+    try {
+      const result = await definition.handler(
+        functionRequest,
+        invocationContext(definition.name, log),
+      );
+      await writeFunctionResponse(result, response);
+    } catch (error) {
+      log(
+        'error',
+        `[${definition.name}] unhandled: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      writeJson(response, 500, { error: 'internal', message: 'An unexpected error occurred.' });
+    }
+  }
+
+  async function serve(request: IncomingMessage, response: ServerResponse) {
+    const url = requestUrl(request, options.allowedHosts ?? []);
+    const method = (request.method ?? 'GET').toUpperCase();
+    const admin = ADMIN_FUNCTIONS.exec(url.pathname);
+    if (url.pathname === '/' && method === 'GET' && options.homePage !== undefined) {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(options.homePage);
+    } else if (admin !== null && method === 'POST') {
+      await readLimitedBody(request, maxBodyBytes);
+      runFromAdmin(decodeURIComponent(admin[1] ?? ''), response);
+    } else if (url.pathname.startsWith(ROUTE_PREFIX)) {
+      await serveFunction(request, response, url);
+    } else {
+      writeJson(response, 404, { error: 'not_found', message: 'Functions are served under /api/' });
+    }
+  }
+
+  const server = createServer((request, response) => {
+    const started = Date.now();
+    serve(request, response)
+      .catch((error: unknown) => {
+        const refused =
+          error instanceof RequestRefused
+            ? error
+            : error instanceof MalformedPathError || error instanceof URIError
+              ? new RequestRefused(400, 'bad_request', 'The request path is not valid.')
+              : undefined;
+        if (refused === undefined) {
+          log('error', `request failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        if (response.headersSent) {
+          response.destroy();
+          return;
+        }
+        // A refused body is not read on: answer and close, as the connection is not reusable.
+        response.setHeader('connection', 'close');
+        writeJson(response, refused?.status ?? 500, {
+          error: refused?.code ?? 'internal',
+          message: refused?.message ?? 'An unexpected error occurred.',
+        });
+      })
+      .finally(() => {
+        log(
+          'info',
+          `${request.method ?? 'GET'} ${(request.url ?? '/').split('?')[0] ?? '/'} -> ${response.statusCode} (${Date.now() - started} ms)`,
+        );
+      });
+  });
+  // A request line or header the parser refuses never reaches the handler: answer 400, stay up.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 7071, options.host ?? '127.0.0.1', () => {
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${options.host === '0.0.0.0' ? 'localhost' : (options.host ?? '127.0.0.1')}:${address.port}`;
+
+  const scheduled: ScheduledTimer[] = [];
   if (options.timers !== false) {
     for (const definition of timers) {
       const expression = resolveSetting(definition.schedule, options.settings ?? process.env);
       const parsed = parseNcrontab(expression);
       if (!parsed.ok)
         throw new Error(`timer ${definition.name}: schedule "${expression}" ${parsed.reason}`);
-      const schedule = parsed.schedule;
-      const arm = () => {
-        const next = nextOccurrence(schedule, new Date());
-        const handle = setTimeout(() => {
-          void invokeTimer(definition, nextOccurrence(schedule, next)).finally(arm);
-        }, next.getTime() - Date.now());
-        handles.push(handle);
-      };
-      arm();
+      const timer = scheduleTimer(parsed.schedule, (following) =>
+        invokeTimer(definition, following),
+      );
+      scheduled.push(timer);
       log(
         'info',
-        `timer ${definition.name}: "${expression}", next at ${nextOccurrence(schedule, new Date()).toISOString()}`,
+        `timer ${definition.name}: "${expression}", next at ${timer.next().toISOString()}`,
       );
       if (definition.runOnStartup) void invokeTimer(definition, undefined);
     }
@@ -283,7 +251,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       await invokeTimer(definition, undefined);
     },
     async stop() {
-      for (const handle of handles) clearTimeout(handle);
+      for (const timer of scheduled) timer.cancel();
       server.closeAllConnections();
       await new Promise<void>((resolve) =>
         server.close(() => {
