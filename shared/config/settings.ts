@@ -187,10 +187,39 @@ function quote(value: unknown): string {
   return `"${text.length > 80 ? `${text.slice(0, 77)}...` : text}"`;
 }
 
-const SECRET_SETTINGS = new Set(['ENTRA_CLIENT_SECRET', 'SESSION_SECRET']);
+/** Connection-string parts that say where, not how to get in: safe to show. */
+const PUBLIC_CONNECTION_PARTS = new Set([
+  'accountname',
+  'tableendpoint',
+  'endpointsuffix',
+  'defaultendpointsprotocol',
+  'usedevelopmentstorage',
+]);
+
+/** `AccountName=dev;AccountKey=(hidden)`: the parts that locate the account, no secret at all. */
+function redactConnectionString(value: string): string {
+  return value
+    .split(';')
+    .filter((part) => part.trim().length > 0)
+    .map((part) => {
+      const separator = part.indexOf('=');
+      if (separator < 0) return '(hidden)';
+      const key = part.slice(0, separator).trim();
+      return PUBLIC_CONNECTION_PARTS.has(key.toLowerCase()) ? part.trim() : `${key}=(hidden)`;
+    })
+    .join(';');
+}
+
+/** How each secret-bearing setting is shown in a start-up error: never its secret, not in part. */
+const SECRET_SETTINGS: Readonly<Record<string, (value: string) => string>> = {
+  ENTRA_CLIENT_SECRET: () => '(hidden)',
+  SESSION_SECRET: () => '(hidden)',
+  TABLES_CONNECTION_STRING: (value) => quote(redactConnectionString(value)),
+};
 
 function settingProblem(name: string, value: unknown, expected: string): string {
-  const shown = SECRET_SETTINGS.has(name) && value !== undefined ? '(hidden)' : quote(value);
+  const redact = SECRET_SETTINGS[name];
+  const shown = redact !== undefined && value !== undefined ? redact(String(value)) : quote(value);
   return `${name} = ${shown}: expected ${expected}`;
 }
 

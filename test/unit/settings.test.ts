@@ -232,6 +232,32 @@ mishikallm_settings:
       expect(message).not.toContain('short"');
     });
 
+    it('a malformed connection string, showing where it points and no part of its key', () => {
+      const key =
+        'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+      const message = rejection({
+        ...base,
+        TABLES_CONNECTION_STRING: `DefaultEndpointsProtocol=https;AcountName=prod;AccountKey=${key};EndpointSuffix=core.windows.net`,
+      });
+      expect(message).toContain(
+        'TABLES_CONNECTION_STRING = "DefaultEndpointsProtocol=https;AcountName=(hidden);AccountKey=(hidden);',
+      );
+      for (let start = 0; start + 8 <= key.length; start += 8) {
+        expect(message).not.toContain(key.slice(start, start + 8));
+      }
+    });
+
+    it('a connection string that is only a key or a SAS, without echoing any of it', () => {
+      const sas =
+        'sv=2022-11-02&ss=t&srt=sco&sp=rwdlacu&sig=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789%3D';
+      for (const value of [sas, `SharedAccessSignature=${sas}`]) {
+        const message = rejection({ ...base, TABLES_CONNECTION_STRING: value });
+        expect(message).toContain('TABLES_CONNECTION_STRING = "');
+        expect(message).not.toContain('AbCdEfGh');
+        expect(message).not.toContain('rwdlacu');
+      }
+    });
+
     it('both a connection string and an endpoint', () => {
       expect(
         rejection({
