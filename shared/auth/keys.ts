@@ -1,9 +1,11 @@
 /**
  * The tenant's signing keys, fetched from its JWKS endpoint and cached by jose. An unknown `kid`
  * (a key rotation, or a forged token) triggers a refetch only once per cooldown, so a flood of
- * bad tokens cannot become a flood of key fetches.
+ * bad tokens cannot become a flood of key fetches. jose fetches on every call while it holds
+ * no keys (a cold start whose first fetch failed, or an endpoint that keeps failing), so a
+ * failed fetch is not retried for a short backoff: the flood stays bounded then too.
  */
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, type JWTVerifyGetKey } from 'jose';
 import type { Settings } from '../config/settings.js';
 
 export interface EntraKeySetOptions {
@@ -13,6 +15,8 @@ export interface EntraKeySetOptions {
   readonly cacheMaxAgeMs?: number;
   /** How long one fetch may take. Default 5 seconds. */
   readonly timeoutMs?: number;
+  /** How long a failed fetch is answered from its failure, without fetching. Default 5 s. */
+  readonly failureBackoffMs?: number;
 }
 
 export type EntraKeySet = JWTVerifyGetKey & {
@@ -25,6 +29,17 @@ export const DEFAULT_KEYS_COOLDOWN_MS = 60 * 1000;
 // it; the hour bounds how long a key Entra withdrew in an emergency is still trusted.
 export const DEFAULT_KEYS_MAX_AGE_MS = 60 * 60 * 1000;
 export const DEFAULT_KEYS_TIMEOUT_MS = 5000;
+export const DEFAULT_KEYS_FAILURE_BACKOFF_MS = 5000;
+
+/** Errors of the key lookup itself; anything else came from fetching the key set. */
+function isLookupError(error: unknown): boolean {
+  return (
+    error instanceof joseErrors.JWKSNoMatchingKey ||
+    error instanceof joseErrors.JWKSMultipleMatchingKeys ||
+    error instanceof joseErrors.JOSENotSupported ||
+    error instanceof joseErrors.JOSEAlgNotAllowed
+  );
+}
 
 export function jwksUrl(settings: Settings): string {
   return `${settings.entra.authorityHost}/${settings.entra.tenantId}/discovery/v2.0/keys`;
@@ -49,9 +64,20 @@ export function createEntraKeySet(
     cacheMaxAge: options.cacheMaxAgeMs ?? DEFAULT_KEYS_MAX_AGE_MS,
     timeoutDuration: options.timeoutMs ?? DEFAULT_KEYS_TIMEOUT_MS,
   });
+  const backoffMs = options.failureBackoffMs ?? DEFAULT_KEYS_FAILURE_BACKOFF_MS;
+  let lastFailure: { readonly at: number; readonly error: unknown } | undefined;
   const keySet: EntraKeySet = Object.assign(
-    (header: Parameters<JWTVerifyGetKey>[0], token: Parameters<JWTVerifyGetKey>[1]) =>
-      remote(header, token),
+    async (header: Parameters<JWTVerifyGetKey>[0], token: Parameters<JWTVerifyGetKey>[1]) => {
+      if (lastFailure !== undefined && Date.now() - lastFailure.at < backoffMs) {
+        throw lastFailure.error;
+      }
+      try {
+        return await remote(header, token);
+      } catch (error) {
+        if (!isLookupError(error)) lastFailure = { at: Date.now(), error };
+        throw error;
+      }
+    },
     { jwksUrl: url },
   );
   if (!custom) keySets.set(settings, keySet);

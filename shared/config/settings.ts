@@ -219,7 +219,10 @@ const SECRET_SETTINGS: Readonly<Record<string, (value: string) => string>> = {
 
 function settingProblem(name: string, value: unknown, expected: string): string {
   const redact = SECRET_SETTINGS[name];
-  const shown = redact !== undefined && value !== undefined ? redact(String(value)) : quote(value);
+  const shown =
+    redact !== undefined && value !== undefined
+      ? redact(typeof value === 'string' ? value : JSON.stringify(value))
+      : quote(value);
   return `${name} = ${shown}: expected ${expected}`;
 }
 

@@ -127,6 +127,31 @@ describe('the Entra key set', () => {
   });
 });
 
+describe('the Entra key set while its endpoint fails', () => {
+  it('fetches at most once per backoff for 200 forged tokens, then recovers', async () => {
+    const settings = tenantSettings(tenant);
+    const keySet = createEntraKeySet(settings, { failureBackoffMs: 400 });
+    const id = tenant.faults.inject({ pathPattern: '/discovery/v2.0/keys', status: 503 });
+    try {
+      const forged = await forgedTokens(200);
+      const before = jwksFetches(tenant);
+      const validate = (token: string) =>
+        rejectionCode(validateEntraToken(token, { settings, keySet, kind: 'any' }));
+      const codes = await Promise.all(forged.slice(0, 150).map(validate));
+      for (const token of forged.slice(150)) codes.push(await validate(token));
+      expect(new Set(codes)).toEqual(new Set(['keys_unavailable']));
+      expect(jwksFetches(tenant) - before).toBe(1);
+    } finally {
+      tenant.faults.remove(id);
+    }
+    await sleep(450);
+    const good = await tenant.issueToken({ userId: AVA });
+    expect(await rejectionCode(validateEntraToken(good, { settings, keySet, kind: 'any' }))).toBe(
+      'accepted',
+    );
+  });
+});
+
 describe('a validated token', () => {
   it('names the user by oid and the tenant by tid, with the profile claims', async () => {
     const settings = tenantSettings(tenant);
