@@ -22,6 +22,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   token_tenant: 401,
   token_claim_missing: 401,
   token_nonce: 401,
+  token_lifetime: 401,
+  token_client: 401,
   keys_unavailable: 503,
   login_state_invalid: 400,
   login_denied: 403,
@@ -47,7 +49,7 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
   return {
     status,
     jsonBody: body,
-    headers: { 'cache-control': 'no-store', ...headers },
+    headers: { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers },
   } satisfies HttpResponseInit;
 }
 

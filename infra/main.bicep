@@ -107,6 +107,9 @@ param postLoginRedirectUrl string
 @description('ALLOWED_REDIRECT_ORIGINS: origins the login flow may send the browser back to.')
 param allowedRedirectOrigins string[] = []
 
+@description('ALLOWED_CLIENT_APP_IDS: application (client) ids, besides this app, whose access tokens for this app /api/sync/me accepts.')
+param allowedClientAppIds string[] = []
+
 @description('SESSION_SECRET: at least 32 characters; signs the short-lived login cookie; stored in Key Vault only.')
 @secure()
 @minLength(32)
@@ -253,6 +256,7 @@ module functionApp 'modules/functionApp.bicep' = {
       groupsClaimAuthoritative: groupsClaimAuthoritative
       postLoginRedirectUrl: postLoginRedirectUrl
       allowedRedirectOrigins: allowedRedirectOrigins
+      allowedClientAppIds: allowedClientAppIds
       defaultTeamParams: defaultTeamParams
       defaultInternalUserParams: defaultInternalUserParams
     }

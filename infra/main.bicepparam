@@ -20,6 +20,11 @@ param allowedRedirectOrigins = empty(readEnvironmentVariable('ALLOWED_REDIRECT_O
   ? []
   : split(readEnvironmentVariable('ALLOWED_REDIRECT_ORIGINS', ''), ',')
 
+// Client apps (besides this one) whose access tokens for this app are accepted at sign-in.
+param allowedClientAppIds = empty(readEnvironmentVariable('ALLOWED_CLIENT_APP_IDS', ''))
+  ? []
+  : split(readEnvironmentVariable('ALLOWED_CLIENT_APP_IDS', ''), ',')
+
 param functionAppName = readEnvironmentVariable('FUNCTION_APP_NAME', '')
 param tablePrefix = readEnvironmentVariable('TABLE_PREFIX', '')
 

@@ -121,6 +121,9 @@ type serviceSettingsType = {
   @description('ALLOWED_REDIRECT_ORIGINS: origins the login flow may redirect back to.')
   allowedRedirectOrigins: string[]
 
+  @description('ALLOWED_CLIENT_APP_IDS: client apps besides this one whose access tokens for this app are accepted.')
+  allowedClientAppIds: string[]
+
   @description('DEFAULT_TEAM_PARAMS, serialised to JSON.')
   defaultTeamParams: defaultTeamParamsType
 

@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'token_tenant'
   | 'token_claim_missing'
   | 'token_nonce'
+  | 'token_lifetime'
+  | 'token_client'
   | 'keys_unavailable'
   // interactive login
   | 'login_state_invalid'

@@ -152,6 +152,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     GROUPS_CLAIM_AUTHORITATIVE: settings.groupsClaimAuthoritative ? 'true' : 'false'
     POST_LOGIN_REDIRECT_URL: settings.postLoginRedirectUrl
     ALLOWED_REDIRECT_ORIGINS: join(settings.allowedRedirectOrigins, ',')
+    ALLOWED_CLIENT_APP_IDS: join(settings.allowedClientAppIds, ',')
     SESSION_SECRET: '@Microsoft.KeyVault(SecretUri=${sessionVaultReferenceUri})'
     DEFAULT_TEAM_PARAMS: string(settings.defaultTeamParams)
     DEFAULT_INTERNAL_USER_PARAMS: string(settings.defaultInternalUserParams)

@@ -39,6 +39,12 @@ export interface ValidatedToken {
 
 export const CLOCK_TOLERANCE_SECONDS = 60;
 const ACCEPTED_ALGORITHM = 'RS256';
+/**
+ * Entra's token lifetime policies allow at most one day (ID tokens last an hour): a token
+ * that claims to last longer was not issued by Entra as configured, or was issued to outlive
+ * a revocation.
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
 
 /**
  * The v1 issuer (`sts` host) of each cloud's authority host. Any other authority host (the
@@ -71,7 +77,19 @@ function shown(value: unknown): string {
   return `'${printable.length > 100 ? `${printable.slice(0, 97)}...` : printable}'`;
 }
 
+/**
+ * Entra tokens stay under about 12 KB (past 200 groups the claim is left out); a request
+ * header this size is already unusual. Anything larger is refused before it is decoded.
+ */
+export const MAX_TOKEN_LENGTH = 32 * 1024;
+
 function readHeader(token: string): ProtectedHeaderParameters {
+  if (token.length > MAX_TOKEN_LENGTH) {
+    throw reject(
+      'token_malformed',
+      `The token is ${token.length} characters long; Entra tokens are under ${MAX_TOKEN_LENGTH}.`,
+    );
+  }
   if (token.split('.').length !== 3) {
     throw reject('token_malformed', 'The token is not a JWT (three base64url parts).');
   }
@@ -198,10 +216,15 @@ function checkAudience(claims: JWTPayload, settings: Settings, kind: TokenKind):
     kind === 'id_token'
       ? [settings.entra.clientId]
       : [settings.entra.clientId, settings.entra.appIdUri];
+  // Entra issues one audience per token; a list would make a token for another service ours.
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  const match = audiences.find(
-    (audience): audience is string => typeof audience === 'string' && accepted.includes(audience),
-  );
+  const match =
+    audiences.length === 1
+      ? audiences.find(
+          (audience): audience is string =>
+            typeof audience === 'string' && accepted.includes(audience),
+        )
+      : undefined;
   if (match === undefined) {
     throw reject(
       'token_audience',
@@ -209,6 +232,58 @@ function checkAudience(claims: JWTPayload, settings: Settings, kind: TokenKind):
     );
   }
   return match;
+}
+
+/**
+ * Only what Entra puts in a token header: `alg` RS256, `typ` JWT (or none). Entra never marks
+ * a header parameter critical, so any `crit` is refused rather than half understood; `jku`,
+ * `x5u` and an embedded `jwk` are never used to find the key (only the tenant's key set is).
+ */
+function checkHeader(header: ProtectedHeaderParameters): void {
+  if (header.alg !== ACCEPTED_ALGORITHM) {
+    throw reject(
+      'token_algorithm',
+      `The token is signed with ${shown(header.alg)}; only ${ACCEPTED_ALGORITHM} is accepted.`,
+    );
+  }
+  if (header.typ !== undefined && header.typ.toUpperCase() !== 'JWT') {
+    throw reject('token_malformed', `The token's type ${shown(header.typ)} is not JWT.`);
+  }
+  if (header.crit !== undefined) {
+    throw reject(
+      'token_malformed',
+      `The token marks header parameters critical (${shown(header.crit)}); Entra tokens never do.`,
+    );
+  }
+}
+
+function checkLifetime(claims: JWTPayload, now: Date): void {
+  const issuedAt = claims.iat ?? 0;
+  const expires = claims.exp ?? 0;
+  const limit = MAX_TOKEN_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS;
+  if (expires - issuedAt > limit || expires - now.getTime() / 1000 > limit) {
+    throw reject(
+      'token_lifetime',
+      `The token is valid until ${new Date(expires * 1000).toISOString()}, longer than the ${MAX_TOKEN_LIFETIME_SECONDS / 3600} hours Entra issues tokens for.`,
+    );
+  }
+}
+
+/**
+ * An access token names the client app that asked for it (`azp` in v2, `appid` in v1); only
+ * this app and the ones an operator trusts may present one. ID tokens carry neither: their
+ * audience is this app already.
+ */
+function checkClientApp(claims: JWTPayload, settings: Settings): void {
+  const client = claims.azp ?? claims.appid;
+  if (client === undefined) return;
+  const trusted = [settings.entra.clientId, ...settings.entra.allowedClientAppIds];
+  if (typeof client !== 'string' || !trusted.includes(client.toLowerCase())) {
+    throw reject(
+      'token_client',
+      `The token was issued to client app ${shown(client)}, which is not this app and not in ALLOWED_CLIENT_APP_IDS.`,
+    );
+  }
 }
 
 function checkIsUser(claims: JWTPayload): void {
@@ -276,13 +351,7 @@ export async function validateEntraToken(
   const keySet = options.keySet ?? createEntraKeySet(settings);
   const now = (options.clock ?? (() => new Date()))();
 
-  const header = readHeader(token);
-  if (header.alg !== ACCEPTED_ALGORITHM) {
-    throw reject(
-      'token_algorithm',
-      `The token is signed with ${shown(header.alg)}; only ${ACCEPTED_ALGORITHM} is accepted.`,
-    );
-  }
+  checkHeader(readHeader(token));
 
   let claims: JWTPayload;
   try {
@@ -290,15 +359,17 @@ export async function validateEntraToken(
       algorithms: [ACCEPTED_ALGORITHM],
       currentDate: now,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      requiredClaims: ['exp'],
+      requiredClaims: ['exp', 'iat'],
     }));
   } catch (error) {
     throw mapJoseError(error, keySet, now);
   }
 
+  checkLifetime(claims, now);
   const tid = checkTenant(claims, settings);
   const { version, issuer } = checkIssuer(claims, settings, tid);
   const audience = checkAudience(claims, settings, kind);
+  checkClientApp(claims, settings);
   const identity = identityOf(claims, settings, tid);
   checkIsUser(claims);
   checkNonce(claims, options.expectedNonce);

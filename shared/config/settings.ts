@@ -34,6 +34,8 @@ export interface Settings {
     readonly managedIdentityClientId: string | undefined;
     readonly groupsClaimAuthoritative: boolean;
     readonly assignedGroupsCacheSeconds: number;
+    /** Client apps besides this one whose access tokens for this app are accepted. */
+    readonly allowedClientAppIds: readonly string[];
   };
   readonly tables: TablesConnection & { readonly prefix: string };
   readonly sync: {
@@ -166,6 +168,16 @@ const environmentSchema = z.object({
     .pipe(
       z.array(z.url({ error: 'a comma-separated list of origins like https://proxy.example.com' })),
     )
+    .default([]),
+  ALLOWED_CLIENT_APP_IDS: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((id) => id.trim())
+        .filter((id) => id.length > 0),
+    )
+    .pipe(z.array(guid, { error: 'a comma-separated list of application (client) ids' }))
     .default([]),
   SESSION_SECRET: z
     .string()
@@ -382,6 +394,7 @@ export function loadSettings(
       managedIdentityClientId: env.AZURE_CLIENT_ID,
       groupsClaimAuthoritative: env.GROUPS_CLAIM_AUTHORITATIVE,
       assignedGroupsCacheSeconds: env.ASSIGNED_GROUPS_CACHE_SECONDS,
+      allowedClientAppIds: env.ALLOWED_CLIENT_APP_IDS,
     },
     tables: { ...tables, prefix: env.TABLE_PREFIX },
     sync: {

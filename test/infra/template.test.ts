@@ -153,6 +153,9 @@ describe('compiled infra/main.bicep', () => {
     expect(settings.ALLOWED_REDIRECT_ORIGINS).toBe(
       "[join(parameters('settings').allowedRedirectOrigins, ',')]",
     );
+    expect(settings.ALLOWED_CLIENT_APP_IDS).toBe(
+      "[join(parameters('settings').allowedClientAppIds, ',')]",
+    );
 
     const passed = objectAt(moduleNamed(template, 'functionApp').parameters, 'settings');
     const parameters = objectAt(template.json, 'parameters');
