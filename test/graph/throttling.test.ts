@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { generateTenant } from '../../dev/tenant/generate.js';
-import type { SimulatedTenant } from '../../dev/tenant/server.js';
 import { BACKOFF_BASE_MS } from '../../shared/graph/retry.js';
-import { S, SAMPLE, readerFor, recordingSleep, routeCount, startTenant } from './helpers.js';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
+import { S, SAMPLE, readerFor, recordingSleep, routeCount } from './helpers.js';
 
 const BATCH = 'POST /v1.0/$batch';
 const TRANSITIVE = 'GET /v1.0/groups/{id}/transitiveMembers/microsoft.graph.user';
 
 describe('throttling and failures inside $batch (sample tenant)', () => {
-  let sim: SimulatedTenant;
+  const sim = useSimulatedTenant(SAMPLE);
 
-  beforeAll(async () => {
-    sim = await startTenant(SAMPLE);
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
   beforeEach(() => {
     sim.admin.reset();
     sim.faults.clear();
@@ -155,16 +149,9 @@ describe('throttling and failures inside $batch (sample tenant)', () => {
 });
 
 describe('a 429 storm over many groups', () => {
-  let sim: SimulatedTenant;
-
-  beforeAll(async () => {
-    sim = await startTenant(
-      generateTenant({ seed: 'storm', users: 400, groups: 200, membershipsPerGroup: 30 }),
-    );
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
+  const sim = useSimulatedTenant(
+    generateTenant({ seed: 'storm', users: 400, groups: 200, membershipsPerGroup: 30 }),
+  );
 
   it('retries each throttled sub-request and returns every group complete', async () => {
     const groups = sim.admin.getState().groups.map((group) => group.id);
