@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startAzurite, type RunningAzurite } from '../dev/azurite.js';
 import { ensureDevCertificate } from '../dev/tenant/certificate.js';
-import { defaultBudgetLimit } from '../dev/tenant/faults.js';
+import { defaultBudgetLimit } from '../dev/tenant/resource-budget.js';
 import { createPrng, generateTenant } from '../dev/tenant/generate.js';
 import type { ParsedTenantData } from '../dev/tenant/model.js';
 import {

@@ -1,6 +1,5 @@
 /**
- * Faults on demand (429/5xx, slow, dropped, malformed) and the resource-unit budget modelled on
- * Graph's identity and access throttling.
+ * Faults on demand: 429/5xx answers, slow answers, dropped connections and malformed bodies.
  */
 
 export interface FaultSpec {
@@ -135,48 +134,5 @@ export class FaultRegistry {
       return f.spec;
     }
     return undefined;
-  }
-}
-
-export interface ResourceUnitBudget {
-  /** Resource units per window. Default by tenant size like Graph: S (< 50 users) 3,500, M (50–500) 5,000, L 8,000. */
-  limit?: number;
-  /** Window length, default 10 s. */
-  windowSeconds?: number;
-}
-
-export function defaultBudgetLimit(userCount: number): number {
-  if (userCount < 50) return 3500;
-  if (userCount <= 500) return 5000;
-  return 8000;
-}
-
-/** A fixed window of resource units; throttled requests cost nothing. */
-export class ResourceBudgetMeter {
-  private windowStart = 0;
-  private spent = 0;
-
-  constructor(
-    readonly limit: number,
-    readonly windowMs: number,
-  ) {}
-
-  /** Spends `cost` or tells how long to wait. */
-  consume(
-    cost: number,
-    now = Date.now(),
-  ): { ok: true; usedFraction: number } | { ok: false; retryAfterSeconds: number } {
-    if (now - this.windowStart >= this.windowMs) {
-      this.windowStart = now;
-      this.spent = 0;
-    }
-    if (this.spent + cost > this.limit) {
-      return {
-        ok: false,
-        retryAfterSeconds: Math.max(1, Math.ceil((this.windowStart + this.windowMs - now) / 1000)),
-      };
-    }
-    this.spent += cost;
-    return { ok: true, usedFraction: this.spent / this.limit };
   }
 }

@@ -18,6 +18,7 @@ export {
   type TenantData,
   type ParsedTenantData,
 } from './model.js';
-export type { FaultSpec, FaultSpecJson, ResourceUnitBudget } from './faults.js';
+export type { FaultSpec, FaultSpecJson } from './faults.js';
+export type { ResourceUnitBudget } from './resource-budget.js';
 export type { IssueTokenOptions, TokenAlgorithm } from './tokens.js';
 export { GROUPS_OVERAGE_LIMIT } from './tokens.js';

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { SimResponse } from './graph.js';
+import type { SimResponse } from './sim-response.js';
 import type { UserObject } from './model.js';
 import {
   GRAPH_APP_ID,

@@ -18,7 +18,6 @@ import {
 import {
   AuthenticationHandler,
   Client,
-  HTTPMessageHandler,
   TelemetryHandler,
   type Context,
   type Middleware,
@@ -121,6 +120,23 @@ class RequestCounter implements Middleware {
   }
 }
 
+/**
+ * The end of the chain: hands the request to `fetch`, as the SDK's HTTPMessageHandler does, but
+ * with the `fetch` injectable so tests can answer for Graph without a server.
+ */
+class FetchHandler implements Middleware {
+  constructor(private readonly send: typeof fetch | undefined) {}
+
+  async execute(context: Context): Promise<void> {
+    // Looked up per request, as HTTPMessageHandler does, when no fetch was injected.
+    context.response = await (this.send ?? fetch)(
+      // The SDK types it as the DOM's RequestInfo, which a Node build does not know.
+      context.request as Parameters<typeof fetch>[0],
+      context.options,
+    );
+  }
+}
+
 export interface GraphClientHandle {
   readonly client: Client;
   /** HTTP requests sent to Graph so far (a `$batch` is one). */
@@ -130,6 +146,7 @@ export interface GraphClientHandle {
 export function createGraphClient(
   entra: EntraSettings,
   credential: TokenCredential = createGraphCredential(entra),
+  send?: typeof fetch,
 ): GraphClientHandle {
   const authProvider = new TokenCredentialAuthenticationProvider(
     new TokenFailureNaming(credential),
@@ -146,7 +163,7 @@ export function createGraphClient(
       new AuthenticationHandler(authProvider),
       counter,
       new TelemetryHandler(),
-      new HTTPMessageHandler(),
+      new FetchHandler(send),
     ],
   });
   return { client, requestCount: () => counter.count };

@@ -33,6 +33,8 @@ export interface DirectoryReaderOptions {
   readonly clock?: () => Date;
   /** `$top` of every listing: Graph's maximum (999) unless a test wants more pages. */
   readonly pageSize?: number;
+  /** How requests reach Graph (tests pass a stand-in); the global `fetch` by default. */
+  readonly fetch?: typeof fetch;
 }
 
 function sleepFor(ms: number): Promise<void> {
@@ -44,7 +46,7 @@ export function createDirectoryReader(
   options: DirectoryReaderOptions = {},
 ): DirectoryReader {
   const clock = options.clock ?? (() => new Date());
-  const graph = createGraphClient(settings.entra, options.credential);
+  const graph = createGraphClient(settings.entra, options.credential, options.fetch);
   const runner = new GraphRequestRunner(
     new GraphTransport(graph.client, settings.entra.graphEndpoint),
     {

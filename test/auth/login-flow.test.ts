@@ -7,21 +7,19 @@ import type { Browser } from 'playwright-core';
 import { launchChromium, skipBrowserTests } from '../support/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalHost, type LocalHost } from '../../dev/host.js';
-import type { SimulatedTenant } from '../../dev/tenant/server.js';
 import { functionDefinitions } from '../../functions/index.js';
 import { LOGIN_COOKIE_NAME } from '../../shared/auth/index.js';
 import { createServices, useServices, type Services } from '../../shared/services.js';
-import { AVA, BEN, EVALS_GROUP, startTenant, tenantSettings } from './tenant.js';
+import { AVA, BEN, EVALS_GROUP, tenantSettings, useSampleTenant } from './tenant.js';
 
 const PROXY_ORIGIN = 'https://proxy.example.com';
-let tenant: SimulatedTenant;
+const tenant = useSampleTenant();
 let host: LocalHost;
 let services: Services;
 let clockOffsetMs = 0;
 const hostLogs: string[] = [];
 
 beforeAll(async () => {
-  tenant = await startTenant();
   const settings = tenantSettings(tenant, {
     POST_LOGIN_REDIRECT_URL: '/api/health',
     ALLOWED_REDIRECT_ORIGINS: PROXY_ORIGIN,
@@ -37,7 +35,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await host.stop();
-  await tenant.stop();
   useServices(undefined);
 });
 

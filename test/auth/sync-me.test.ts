@@ -3,15 +3,14 @@
  * tokens it accepts. The sync itself is replaced by a recorder: these tests are about who is
  * signed in, the sign-in tests about what the sync then writes.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SimulatedTenant } from '../../dev/tenant/server.js';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { syncMe } from '../../functions/sync-me.js';
 import type { Settings } from '../../shared/config/settings.js';
 import { createServices, useServices } from '../../shared/services.js';
 import type { SignedInIdentity } from '../../shared/sync/identity.js';
 import { syncSignedInUser } from '../../shared/sync/sign-in.js';
 import { invoke, type InvokeResult } from '../support/invoke.js';
-import { AVA, BEN, startTenant, tenantSettings } from './tenant.js';
+import { AVA, BEN, tenantSettings, useSampleTenant } from './tenant.js';
 
 vi.mock('../../shared/sync/sign-in.js', () => ({
   syncSignedInUser: vi.fn((_services: unknown, identity: SignedInIdentity) =>
@@ -24,15 +23,11 @@ vi.mock('../../shared/sync/sign-in.js', () => ({
 }));
 
 const synced = vi.mocked(syncSignedInUser);
-let tenant: SimulatedTenant;
+const tenant = useSampleTenant();
 let settings: Settings;
 
-beforeAll(async () => {
-  tenant = await startTenant();
+beforeAll(() => {
   settings = tenantSettings(tenant);
-});
-afterAll(async () => {
-  await tenant.stop();
 });
 beforeEach(() => {
   useServices(createServices(settings));

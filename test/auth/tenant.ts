@@ -1,6 +1,6 @@
 /** Shared set-up for the auth tests: the simulated tenant and settings that point at it. */
 import type { SimulatedTenant } from '../../dev/tenant/server.js';
-import { startTenant as startSampleTenant } from '../support/sample-tenant.js';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
 import type { Settings } from '../../shared/config/settings.js';
 import { testSettings } from '../support/services.js';
 
@@ -12,8 +12,9 @@ export const AVA = '9322bf07-ba8c-4b26-8cd8-2c8cb33fef8b';
 export const BEN = 'd99a8817-6c0b-4aa8-af23-4537737e5698';
 export const EVALS_GROUP = '4d8c44e9-3dcb-4865-92df-15789e1fa41a';
 
-export function startTenant(): Promise<SimulatedTenant> {
-  return startSampleTenant(SAMPLE_TENANT);
+/** The sample tenant, running for the tests of the calling scope. */
+export function useSampleTenant(): SimulatedTenant {
+  return useSimulatedTenant(SAMPLE_TENANT);
 }
 
 /** Fresh settings (and so a fresh key cache) for the tenant, with test overrides. */

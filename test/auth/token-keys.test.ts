@@ -3,20 +3,12 @@
  * cooldown (a flood of forged tokens costs the tenant one fetch), and a real rotation picked up.
  * Plus what the validated identity carries.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimulatedTenant } from '../../dev/tenant/server.js';
+import { describe, expect, it } from 'vitest';
 import { createEntraKeySet, validateEntraToken } from '../../shared/auth/index.js';
 import { isServiceError } from '../../shared/errors.js';
-import { AVA, EVALS_GROUP, jwksFetches, startTenant, tenantSettings } from './tenant.js';
+import { AVA, EVALS_GROUP, jwksFetches, tenantSettings, useSampleTenant } from './tenant.js';
 
-let tenant: SimulatedTenant;
-
-beforeAll(async () => {
-  tenant = await startTenant();
-});
-afterAll(async () => {
-  await tenant.stop();
-});
+const tenant = useSampleTenant();
 
 async function rejectionCode(promise: Promise<unknown>): Promise<string> {
   try {

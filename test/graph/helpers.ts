@@ -3,7 +3,7 @@ import { createDirectoryReader, type DirectoryReaderOptions } from '../../shared
 import type { DirectoryReader } from '../../shared/graph/directory.js';
 import type { SimulatedTenant } from '../../dev/tenant/server.js';
 
-export { S, SAMPLE, startTenant } from '../support/sample-tenant.js';
+export { S, SAMPLE } from '../support/sample-tenant.js';
 
 export function settingsFor(
   sim: SimulatedTenant,

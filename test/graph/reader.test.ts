@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SimulatedTenant } from '../../dev/tenant/server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createDirectoryReader } from '../../shared/graph/index.js';
-import { S, SAMPLE, readerFor, routeCount, settingsFor, startTenant } from './helpers.js';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
+import { S, SAMPLE, readerFor, routeCount, settingsFor } from './helpers.js';
 
 const LOOKUP = "GET /v1.0/servicePrincipals(appId='{appId}')";
 const ASSIGNED = 'GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo';
 const BATCH = 'POST /v1.0/$batch';
 
-let sim: SimulatedTenant;
+const sim = useSimulatedTenant(SAMPLE);
 
-beforeAll(async () => {
-  sim = await startTenant(SAMPLE);
-});
-afterAll(async () => {
-  await sim.stop();
-});
 beforeEach(() => {
   sim.admin.reset();
   sim.faults.clear();

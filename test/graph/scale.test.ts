@@ -1,28 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateTenant } from '../../dev/tenant/generate.js';
-import type { SimulatedTenant } from '../../dev/tenant/server.js';
-import { readerFor, routeCount, startTenant } from './helpers.js';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
+import { readerFor, routeCount } from './helpers.js';
 
 const ASSIGNED = 'GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo';
 const BATCH = 'POST /v1.0/$batch';
 
 describe('120 assigned groups', () => {
-  let sim: SimulatedTenant;
-
-  beforeAll(async () => {
-    sim = await startTenant(
-      generateTenant({
-        seed: 'assigned-120',
-        users: 50,
-        groups: 130,
-        assignedGroups: 120,
-        assignedUsers: 5,
-      }),
-    );
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
+  const sim = useSimulatedTenant(
+    generateTenant({
+      seed: 'assigned-120',
+      users: 50,
+      groups: 130,
+      assignedGroups: 120,
+      assignedUsers: 5,
+    }),
+  );
 
   it('reads every page through the whole next link', async () => {
     sim.resetCounters();
@@ -38,22 +31,15 @@ describe('120 assigned groups', () => {
 });
 
 describe('1,200 assigned groups', () => {
-  let sim: SimulatedTenant;
-
-  beforeAll(async () => {
-    sim = await startTenant(
-      generateTenant({
-        seed: 'assigned-1200',
-        users: 600,
-        groups: 1200,
-        membershipsPerGroup: 3,
-        nestingDepth: 0,
-      }),
-    );
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
+  const sim = useSimulatedTenant(
+    generateTenant({
+      seed: 'assigned-1200',
+      users: 600,
+      groups: 1200,
+      membershipsPerGroup: 3,
+      nestingDepth: 0,
+    }),
+  );
 
   it('lists them in two pages of 999', async () => {
     sim.resetCounters();
@@ -90,29 +76,20 @@ describe('1,200 assigned groups', () => {
 });
 
 describe('a 5,000-member group and a user in 250 groups', () => {
-  let sim: SimulatedTenant;
-  let bigGroup: string;
-  let powerUser: string;
-
-  beforeAll(async () => {
-    const tenant = generateTenant({
-      seed: 'big',
-      users: 5000,
-      groups: 260,
-      membershipsPerGroup: 2,
-      largestGroupMembers: 5000,
-      powerUserGroups: 250,
-      nestingDepth: 2,
-      nestedChains: 3,
-      assignedGroups: 250,
-    });
-    bigGroup = tenant.groups[0]?.id ?? '';
-    powerUser = tenant.users[0]?.id ?? '';
-    sim = await startTenant(tenant);
+  const tenant = generateTenant({
+    seed: 'big',
+    users: 5000,
+    groups: 260,
+    membershipsPerGroup: 2,
+    largestGroupMembers: 5000,
+    powerUserGroups: 250,
+    nestingDepth: 2,
+    nestedChains: 3,
+    assignedGroups: 250,
   });
-  afterAll(async () => {
-    await sim.stop();
-  });
+  const bigGroup = tenant.groups[0]?.id ?? '';
+  const powerUser = tenant.users[0]?.id ?? '';
+  const sim = useSimulatedTenant(tenant);
 
   it('pages through 5,000 members, in $batch, to the last one', async () => {
     for (const membership of ['direct', 'transitive'] as const) {

@@ -1,79 +1,22 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+/**
+ * Retries end to end, through the simulated tenant: connections that really break, and a 429
+ * storm over many groups. The retry rules themselves are in retry.test.ts, on a fake transport.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
 import { generateTenant } from '../../dev/tenant/generate.js';
-import type { SimulatedTenant } from '../../dev/tenant/server.js';
-import { BACKOFF_BASE_MS } from '../../shared/graph/retry.js';
-import { S, SAMPLE, readerFor, recordingSleep, routeCount, startTenant } from './helpers.js';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
+import { S, SAMPLE, readerFor, recordingSleep, routeCount } from './helpers.js';
 
 const BATCH = 'POST /v1.0/$batch';
 const TRANSITIVE = 'GET /v1.0/groups/{id}/transitiveMembers/microsoft.graph.user';
 
-describe('throttling and failures inside $batch (sample tenant)', () => {
-  let sim: SimulatedTenant;
+describe('a $batch whose connection breaks (sample tenant)', () => {
+  const sim = useSimulatedTenant(SAMPLE);
 
-  beforeAll(async () => {
-    sim = await startTenant(SAMPLE);
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
   beforeEach(() => {
     sim.admin.reset();
     sim.faults.clear();
     sim.resetCounters();
-  });
-
-  it('retries a throttled sub-request after its Retry-After, the others answered once', async () => {
-    sim.faults.inject({
-      pathPattern: '/getMemberGroups',
-      status: 429,
-      retryAfterSeconds: 3,
-      times: 2,
-      inBatch: true,
-    });
-    const { sleep, waits } = recordingSleep();
-    const reader = readerFor(sim, { sleep });
-    const { user, groupIds } = await reader.userWithGroups(S.chen, 'transitive');
-    expect(user?.id).toBe(S.chen);
-    expect(groupIds.size).toBe(3);
-    expect(waits).toEqual([3000, 3000]);
-    expect(routeCount(sim, BATCH)).toBe(3);
-    expect(routeCount(sim, 'GET /v1.0/users/{id}')).toBe(1);
-    expect(routeCount(sim, 'POST /v1.0/users/{id}/getMemberGroups')).toBe(3);
-    expect(sim.counters().statuses['429']).toBe(2);
-  });
-
-  it('backs off, growing and jittered, when a 429 has no Retry-After', async () => {
-    sim.faults.inject({ pathPattern: `/users/${S.ava}?`, status: 429, times: 3, inBatch: true });
-    const { sleep, waits } = recordingSleep();
-    const user = (await readerFor(sim, { sleep }).users([S.ava])).get(S.ava);
-    expect(user?.id).toBe(S.ava);
-    expect(waits).toHaveLength(3);
-    waits.forEach((wait, index) => {
-      const step = BACKOFF_BASE_MS * 2 ** index;
-      expect(wait).toBeGreaterThanOrEqual(step / 2);
-      expect(wait).toBeLessThanOrEqual(step);
-    });
-  });
-
-  it('retries 503 and 504 sub-requests and a throttled $batch as a whole', async () => {
-    sim.faults.inject({
-      pathPattern: '/members/',
-      status: 503,
-      retryAfterSeconds: 1,
-      inBatch: true,
-    });
-    sim.faults.inject({ pathPattern: '/members/', status: 504, inBatch: true });
-    sim.faults.inject({ pathPattern: '/$batch', status: 429, retryAfterSeconds: 2 });
-    const { sleep, waits } = recordingSleep();
-    const result = await readerFor(sim, { sleep }).groupMembers([S.evals, S.allStaff], 'direct');
-    expect([...result.values()].map((group) => group.complete)).toEqual([true, true]);
-    // One wait per round: the $batch's Retry-After, then the longer of the 503's Retry-After
-    // and the 504's back-off (second attempt: one to two seconds).
-    expect(waits).toHaveLength(2);
-    expect(waits[0]).toBe(2000);
-    expect(waits[1]).toBeGreaterThanOrEqual(1000);
-    expect(waits[1]).toBeLessThanOrEqual(2000);
-    expect(routeCount(sim, BATCH)).toBe(3);
   });
 
   it('retries a $batch whose connection dropped or whose body was cut off', async () => {
@@ -83,88 +26,12 @@ describe('throttling and failures inside $batch (sample tenant)', () => {
     expect(result.get(S.evals)).toMatchObject({ complete: true, members: { length: 4 } });
     expect(routeCount(sim, BATCH)).toBe(3);
   });
-
-  it('honours Retry-After on the top-level appRoleAssignedTo listing', async () => {
-    sim.faults.inject({ pathPattern: '/appRoleAssignedTo', status: 429, retryAfterSeconds: 5 });
-    const { sleep, waits } = recordingSleep();
-    expect(await readerFor(sim, { sleep }).assignedGroups()).toHaveLength(1);
-    expect(waits).toEqual([5000]);
-  });
-
-  it('fails with graph_throttled when Retry-After is beyond the budget, without waiting', async () => {
-    sim.faults.inject({
-      pathPattern: '/getMemberGroups',
-      status: 429,
-      retryAfterSeconds: 30,
-      times: Infinity,
-      inBatch: true,
-    });
-    const { sleep, waits } = recordingSleep();
-    const reader = readerFor(sim, { sleep, maxRetryWaitSeconds: 10 });
-    await expect(reader.userWithGroups(S.chen, 'transitive')).rejects.toMatchObject({
-      name: 'SyncServiceError',
-      code: 'graph_throttled',
-      message: expect.stringMatching(/retry budget of 10 s/) as unknown,
-    });
-    expect(waits).toEqual([]);
-  });
-
-  it('fails with graph_unavailable once back-off has spent the budget', async () => {
-    sim.faults.inject({ pathPattern: '/users/', status: 503, times: Infinity, inBatch: true });
-    const { sleep, waits } = recordingSleep();
-    const reader = readerFor(sim, { sleep, maxRetryWaitSeconds: 10 });
-    await expect(reader.userWithGroups(S.chen, 'direct')).rejects.toMatchObject({
-      code: 'graph_unavailable',
-    });
-    expect(waits.length).toBeGreaterThanOrEqual(2);
-    expect(waits.reduce((sum, wait) => sum + wait, 0)).toBeLessThanOrEqual(10_000);
-  });
-
-  it('gives up on a storm of Retry-After: 0 after a bounded number of attempts', async () => {
-    sim.faults.inject({
-      pathPattern: '/users/',
-      status: 429,
-      retryAfterSeconds: 0,
-      times: Infinity,
-      inBatch: true,
-    });
-    await expect(readerFor(sim).users([S.ava])).rejects.toMatchObject({
-      code: 'graph_throttled',
-      message: expect.stringMatching(/gave up after 8 attempts/) as unknown,
-    });
-    expect(routeCount(sim, BATCH)).toBe(8);
-  });
-
-  it('marks a group whose listing fails midway incomplete, and completes the others', async () => {
-    sim.faults.inject({
-      pathPattern: new RegExp(`/groups/${S.evals}/transitiveMembers/.*skiptoken`),
-      status: 503,
-      times: Infinity,
-      inBatch: true,
-    });
-    const reader = readerFor(sim, { pageSize: 2 });
-    const result = await reader.groupMembers([S.evals, S.allStaff, S.prodTeam], 'transitive');
-    expect(result.get(S.evals)).toEqual({
-      groupId: S.evals,
-      complete: false,
-      reason: expect.stringMatching(/^page 2: .*503/) as unknown,
-    });
-    expect(result.get(S.allStaff)).toMatchObject({ complete: true, members: { length: 7 } });
-    expect(result.get(S.prodTeam)).toMatchObject({ complete: true, members: { length: 3 } });
-  });
 });
 
 describe('a 429 storm over many groups', () => {
-  let sim: SimulatedTenant;
-
-  beforeAll(async () => {
-    sim = await startTenant(
-      generateTenant({ seed: 'storm', users: 400, groups: 200, membershipsPerGroup: 30 }),
-    );
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
+  const sim = useSimulatedTenant(
+    generateTenant({ seed: 'storm', users: 400, groups: 200, membershipsPerGroup: 30 }),
+  );
 
   it('retries each throttled sub-request and returns every group complete', async () => {
     const groups = sim.admin.getState().groups.map((group) => group.id);

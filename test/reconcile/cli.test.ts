@@ -6,11 +6,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimulatedTenant } from '../../dev/tenant/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { uniqueTablePrefix } from '../support/tables.js';
 import { azuriteConnectionString } from '../support/tables.js';
-import { S, SAMPLE, startTenant } from './helpers.js';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
+import { S, SAMPLE } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = `${root}dist/cli/sync.js`;
@@ -21,7 +21,7 @@ interface CliResult {
   stderr: string;
 }
 
-let sim: SimulatedTenant;
+const sim = useSimulatedTenant(SAMPLE);
 
 function sync(args: string[], environment: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -46,16 +46,12 @@ function sync(args: string[], environment: Record<string, string>): Promise<CliR
   });
 }
 
-beforeAll(async () => {
+beforeAll(() => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
   const source = statSync(`${root}cli/sync.ts`).mtimeMs;
   if (statSync(CLI).mtimeMs < source) {
     throw new Error(`${CLI} is older than cli/sync.ts: run \`npm run build\` first`);
   }
-  sim = await startTenant(SAMPLE);
-});
-afterAll(async () => {
-  await sim.stop();
 });
 
 describe('npm run sync', () => {

@@ -2,9 +2,8 @@
  * Reconciliation against a generated tenant (nested groups, disabled users, Microsoft 365
  * groups), with throttling and failures from Graph and sign-ins writing at the same time.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { generateTenant } from '../../dev/tenant/generate.js';
-import type { SimulatedTenant } from '../../dev/tenant/server.js';
 import { syncSignedInUser } from '../../shared/sync/sign-in.js';
 import { reconcile } from '../../shared/sync/reconcile.js';
 import { recentRuns, runAudit } from '../../shared/sync/run-records.js';
@@ -17,8 +16,8 @@ import {
   run,
   servicesFor,
   snapshot,
-  startTenant,
 } from './helpers.js';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
 
 /** A reader whose member listing waits for `meanwhile` before answering. */
 function pausingDirectory(
@@ -43,26 +42,19 @@ function pausingDirectory(
 
 const TRANSITIVE = 'GET /v1.0/groups/{id}/transitiveMembers/microsoft.graph.user';
 
-let sim: SimulatedTenant;
-
-beforeAll(async () => {
-  sim = await startTenant(
-    generateTenant({
-      seed: 'reconcile-generated',
-      users: 150,
-      groups: 40,
-      assignedGroups: 25,
-      membershipsPerGroup: { min: 3, max: 12 },
-      nestingDepth: 2,
-      nestedChains: 5,
-      disabledFraction: 0.05,
-      assignedUsers: 2,
-    }),
-  );
-});
-afterAll(async () => {
-  await sim.stop();
-});
+const sim = useSimulatedTenant(
+  generateTenant({
+    seed: 'reconcile-generated',
+    users: 150,
+    groups: 40,
+    assignedGroups: 25,
+    membershipsPerGroup: { min: 3, max: 12 },
+    nestingDepth: 2,
+    nestedChains: 5,
+    disabledFraction: 0.05,
+    assignedUsers: 2,
+  }),
+);
 beforeEach(() => {
   sim.admin.reset();
   sim.faults.clear();

@@ -19,8 +19,6 @@ export { S, SAMPLE } from '../support/sample-tenant.js';
 /** Retries cost no time in these tests. */
 export const fast = (): Promise<void> => Promise.resolve();
 
-export { startTenant } from '../support/sample-tenant.js';
-
 /**
  * Services against the tenant and the test Azurite, with tables of their own (a fresh prefix
  * starting with the file's label, so files and tests never see each other's rows).

@@ -3,8 +3,7 @@
  * loaded directory and empty tables of its own, changes Entra through the admin API, and checks
  * the tables against the ownership rules of DESIGN.md.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SimulatedTenant } from '../../dev/tenant/server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { isServiceError } from '../../shared/errors.js';
 import type { Services } from '../../shared/services.js';
 import type { EntityProperties, TableRole } from '../../shared/store/index.js';
@@ -18,9 +17,9 @@ import {
   run,
   servicesFor,
   snapshot,
-  startTenant,
   tableContents,
 } from './helpers.js';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
 
 const DEFAULTS = {
   DEFAULT_TEAM_PARAMS: JSON.stringify({
@@ -38,14 +37,7 @@ const DEFAULTS = {
   }),
 };
 
-let sim: SimulatedTenant;
-
-beforeAll(async () => {
-  sim = await startTenant(SAMPLE);
-});
-afterAll(async () => {
-  await sim.stop();
-});
+const sim = useSimulatedTenant(SAMPLE);
 beforeEach(() => {
   sim.admin.reset();
   sim.faults.clear();

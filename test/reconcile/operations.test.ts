@@ -3,8 +3,7 @@
  * function, and the lease that keeps two reconciliations apart.
  */
 import { InvocationContext, type Timer } from '@azure/functions';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SimulatedTenant } from '../../dev/tenant/server.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reconcileOnSchedule } from '../../functions/reconcile-timer.js';
 import { syncStatus } from '../../functions/sync-status.js';
 import { isServiceError } from '../../shared/errors.js';
@@ -12,16 +11,11 @@ import { useServices, type Services } from '../../shared/services.js';
 import { reconcile } from '../../shared/sync/reconcile.js';
 import { acquireLease, recentRuns, type RunRecord } from '../../shared/sync/run-records.js';
 import { invoke } from '../support/invoke.js';
-import { S, SAMPLE, run, servicesFor, startTenant } from './helpers.js';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
+import { S, SAMPLE, run, servicesFor } from './helpers.js';
 
-let sim: SimulatedTenant;
+const sim = useSimulatedTenant(SAMPLE);
 
-beforeAll(async () => {
-  sim = await startTenant(SAMPLE);
-});
-afterAll(async () => {
-  await sim.stop();
-});
 beforeEach(() => {
   sim.admin.reset();
 });

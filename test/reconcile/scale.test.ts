@@ -4,9 +4,8 @@
  * Azurite slows down as a partition grows (the run's audit partition gets one entry per change:
  * about 10,000 for the big group), so these tests get more than the default timeout.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateTenant, type GenerateTenantOptions } from '../../dev/tenant/generate.js';
-import type { SimulatedTenant } from '../../dev/tenant/server.js';
 import {
   assignedGroupIds,
   expectTablesMatchEntra,
@@ -14,8 +13,8 @@ import {
   run,
   servicesFor,
   snapshot,
-  startTenant,
 } from './helpers.js';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
 
 const ASSIGNED = 'GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo';
 const TRANSITIVE = 'GET /v1.0/groups/{id}/transitiveMembers/microsoft.graph.user';
@@ -27,14 +26,7 @@ function scaleCase(
   expectations: { groups: number; transitiveRequests: number; assignmentPages: number },
 ) {
   describe(title, () => {
-    let sim: SimulatedTenant;
-
-    beforeAll(async () => {
-      sim = await startTenant(generateTenant(options));
-    });
-    afterAll(async () => {
-      await sim.stop();
-    });
+    const sim = useSimulatedTenant(generateTenant(options));
 
     it(
       'reconciles every page, then writes nothing on the next run',

@@ -3,16 +3,16 @@
  * handler, against the simulated tenant and Azurite: groups assigned to the app become teams,
  * members sync, and what the service creates gets the default params.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SimulatedTenant } from '../../dev/tenant/server.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { syncMe } from '../../functions/sync-me.js';
 import { createDirectoryReader } from '../../shared/graph/index.js';
 import { createServices, useServices, type Services } from '../../shared/services.js';
 import { writes, type StoredEntity } from '../../shared/store/index.js';
 import type { SignInResult } from '../../shared/sync/sign-in.js';
 import { invoke } from '../support/invoke.js';
-import { S, startTenant } from '../support/sample-tenant.js';
+import { S } from '../support/sample-tenant.js';
 import { testSettings } from '../support/services.js';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
 
 const { evals: EVALS, contractors: CONTRACTORS, prodTeam: PROD } = S;
 const { ava: AVA, ben: BEN, chen: CHEN, elif: ELIF, gus: GUS } = S;
@@ -23,14 +23,8 @@ const DEFAULT_TEAM_PARAMS = JSON.stringify({
   models: ['gpt-3.5-turbo'],
 });
 
-let tenant: SimulatedTenant;
+const tenant = useSimulatedTenant();
 
-beforeAll(async () => {
-  tenant = await startTenant();
-});
-afterAll(async () => {
-  await tenant.stop();
-});
 afterEach(() => {
   tenant.admin.reset();
   tenant.faults.clear();

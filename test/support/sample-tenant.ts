@@ -6,7 +6,11 @@
 import { fileURLToPath } from 'node:url';
 import { ensureDevCertificate } from '../../dev/tenant/certificate.js';
 import type { TenantData } from '../../dev/tenant/model.js';
-import { startSimulatedTenant, type SimulatedTenant } from '../../dev/tenant/server.js';
+import {
+  startSimulatedTenant,
+  type SimulatedTenant,
+  type SimulatedTenantOptions,
+} from '../../dev/tenant/server.js';
 
 export const SAMPLE = fileURLToPath(new URL('../../dev/tenants/sample.json', import.meta.url));
 
@@ -39,8 +43,11 @@ export async function requireTrustedCa(sim: SimulatedTenant): Promise<void> {
   }
 }
 
-export async function startTenant(tenant: TenantData | string = SAMPLE): Promise<SimulatedTenant> {
-  const sim = await startSimulatedTenant({ tenant, port: 0 });
+export async function startTenant(
+  tenant: TenantData | string = SAMPLE,
+  options: Omit<SimulatedTenantOptions, 'tenant' | 'port'> = {},
+): Promise<SimulatedTenant> {
+  const sim = await startSimulatedTenant({ ...options, tenant, port: 0 });
   try {
     await requireTrustedCa(sim);
   } catch (error) {

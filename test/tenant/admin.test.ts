@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  startSimulatedTenant,
-  type SimulatedTenant,
-  type TenantCounters,
-} from '../../dev/tenant/server.js';
-import { S, SAMPLE, appToken, graphFetch, requireTrustedCa } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { TenantCounters } from '../../dev/tenant/server.js';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
+import { S, SAMPLE, appToken, graphFetch } from './helpers.js';
 
-let sim: SimulatedTenant | undefined;
-
-function tenant(): SimulatedTenant {
-  if (!sim) throw new Error('not started');
-  return sim;
-}
+const sim = useSimulatedTenant(SAMPLE);
 
 async function admin(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${tenant().baseUrl}/_admin${path}`, {
+  return fetch(`${sim.baseUrl}/_admin${path}`, {
     method,
     ...(body === undefined
       ? {}
@@ -22,17 +14,9 @@ async function admin(method: string, path: string, body?: unknown): Promise<Resp
   });
 }
 
-beforeAll(async () => {
-  sim = await startSimulatedTenant({ tenant: SAMPLE });
-  await requireTrustedCa(sim);
-});
-afterAll(async () => {
-  await sim?.stop();
-});
-
 describe('the admin API over HTTP (for a separate process)', () => {
   it('walks the SSO walkthrough: assign the Default MishikaLLM Prod Team, add a user, see it in Graph', async () => {
-    const t = tenant();
+    const t = sim;
     const token = await appToken(t);
     expect((await admin('POST', '/assignments', { principalId: S.prodTeam })).status).toBe(201);
     const newUser = {
@@ -86,7 +70,7 @@ describe('the admin API over HTTP (for a separate process)', () => {
   });
 
   it('injects faults, reads and resets counters, rotates keys and issues tokens', async () => {
-    const t = tenant();
+    const t = sim;
     const token = await appToken(t);
     const injected = await admin('POST', '/faults', {
       pathRegex: `/groups/${S.evals}$`,

@@ -5,23 +5,17 @@ import { jwtVerify, createRemoteJWKSet } from 'jose';
 import type { Browser } from 'playwright-core';
 import { launchChromium, skipBrowserTests } from '../support/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulatedTenant, type SimulatedTenant } from '../../dev/tenant/server.js';
-import { S, SAMPLE, requireTrustedCa } from './helpers.js';
+import type { SimulatedTenant } from '../../dev/tenant/server.js';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
+import { S, SAMPLE } from './helpers.js';
 
-let sim: SimulatedTenant | undefined;
+const sim = useSimulatedTenant(SAMPLE);
 let browser: Browser | undefined;
 let callbackServer: Server | undefined;
 let callbackUrl = '';
 const received: { method: string; params: URLSearchParams }[] = [];
 
-function tenant(): SimulatedTenant {
-  if (!sim) throw new Error('not started');
-  return sim;
-}
-
 beforeAll(async () => {
-  sim = await startSimulatedTenant({ tenant: SAMPLE });
-  await requireTrustedCa(sim);
   // A stand-in for the service's /api/sso/callback: records what the browser brings back.
   callbackServer = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -46,7 +40,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await new Promise((r) => callbackServer?.close(r));
-  await sim?.stop();
 });
 
 function authorizeUrl(
@@ -72,7 +65,7 @@ function authorizeUrl(
 
 describe.skipIf(skipBrowserTests)('the sign-in page in a real browser', () => {
   it('lets a user be picked by name, redirects back with code and state, and the code redeems', async () => {
-    const s = tenant();
+    const s = sim;
     const context = await browser?.newContext({ ignoreHTTPSErrors: true });
     if (!context) throw new Error('no browser');
     try {
@@ -111,7 +104,7 @@ describe.skipIf(skipBrowserTests)('the sign-in page in a real browser', () => {
   });
 
   it('posts the code back with response_mode=form_post, and Cancel answers access_denied', async () => {
-    const s = tenant();
+    const s = sim;
     const context = await browser?.newContext({ ignoreHTTPSErrors: true });
     if (!context) throw new Error('no browser');
     try {

@@ -1,35 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulatedTenant, type SimulatedTenant } from '../../dev/tenant/server.js';
-import {
-  S,
-  SAMPLE,
-  appToken,
-  graphClientFor,
-  graphFetch,
-  requireTrustedCa,
-  type GraphErrorBody,
-} from './helpers.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
+import { S, SAMPLE, appToken, graphClientFor, graphFetch, type GraphErrorBody } from './helpers.js';
 
-let sim: SimulatedTenant | undefined;
+const sim = useSimulatedTenant(SAMPLE, { pageSize: 2 });
 let token = '';
 
-function tenant(): SimulatedTenant {
-  if (!sim) throw new Error('not started');
-  return sim;
-}
-
 beforeAll(async () => {
-  sim = await startSimulatedTenant({ tenant: SAMPLE, pageSize: 2 });
-  await requireTrustedCa(sim);
   token = await appToken(sim);
 });
-afterAll(async () => {
-  await sim?.stop();
-});
 beforeEach(() => {
-  tenant().faults.clear();
-  tenant().configure({ throttling: false });
-  tenant().resetCounters();
+  sim.faults.clear();
+  sim.configure({ throttling: false });
+  sim.resetCounters();
 });
 
 interface BatchResponse {
@@ -42,7 +24,7 @@ interface BatchResponse {
 }
 
 async function batch(requests: unknown[]): Promise<Response> {
-  return graphFetch(tenant(), token, '/$batch', {
+  return graphFetch(sim, token, '/$batch', {
     method: 'POST',
     body: JSON.stringify({ requests }),
   });
@@ -66,14 +48,14 @@ describe('$batch', () => {
     const byId = new Map(body.responses.map((r) => [r.id, r]));
     expect(byId.get('1')?.status).toBe(200);
     expect(byId.get('1')?.body?.['@odata.nextLink']).toMatch(
-      new RegExp(`^${tenant().graphEndpoint}/v1\\.0/groups/${S.evals}/members\\?`),
+      new RegExp(`^${sim.graphEndpoint}/v1\\.0/groups/${S.evals}/members\\?`),
     );
     expect(byId.get('2')?.status).toBe(404);
     expect((byId.get('2')?.body as unknown as GraphErrorBody).error.code).toBe(
       'Request_ResourceNotFound',
     );
     expect(byId.get('3')?.status).toBe(200);
-    const c = tenant().counters();
+    const c = sim.counters();
     expect(c.batchSubRequests).toBe(3);
     expect(c.requestsByRoute['POST /v1.0/$batch']).toBe(1);
     expect(c.requestsByRoute['GET /v1.0/groups/{id}/members']).toBe(1);
@@ -93,13 +75,13 @@ describe('$batch', () => {
   });
 
   it('throttles a sub-request on its own: 429 with Retry-After, or without it', async () => {
-    tenant().faults.inject({
+    sim.faults.inject({
       pathPattern: `/groups/${S.prodTeam}/`,
       status: 429,
       retryAfterSeconds: 7,
       inBatch: true,
     });
-    tenant().faults.inject({ pathPattern: `/groups/${S.marketing}/`, status: 429, inBatch: true });
+    sim.faults.inject({ pathPattern: `/groups/${S.marketing}/`, status: 429, inBatch: true });
     const res = await batch([
       { id: 'a', method: 'GET', url: `/groups/${S.evals}/transitiveMembers` },
       { id: 'b', method: 'GET', url: `/groups/${S.prodTeam}/transitiveMembers` },
@@ -122,7 +104,7 @@ describe('$batch', () => {
 
 describe('faults on demand', () => {
   it('answers 429 with and without Retry-After, 503 and 504, in Graph error shape', async () => {
-    const t = tenant();
+    const t = sim;
     t.faults.inject({ pathPattern: `/users/${S.ava}`, status: 429, retryAfterSeconds: 3 });
     t.faults.inject({ pathPattern: `/users/${S.ava}`, status: 429 });
     t.faults.inject({
@@ -150,7 +132,7 @@ describe('faults on demand', () => {
   });
 
   it('lets the Graph client retry a 429 that carries Retry-After', async () => {
-    const t = tenant();
+    const t = sim;
     t.faults.inject({ pathPattern: `/groups/${S.evals}`, status: 429, retryAfterSeconds: 1 });
     const g = (await graphClientFor(t).api(`/groups/${S.evals}`).select('displayName').get()) as {
       displayName: string;
@@ -160,7 +142,7 @@ describe('faults on demand', () => {
   });
 
   it('serves a malformed page (invalid JSON) and drops a connection', async () => {
-    const t = tenant();
+    const t = sim;
     t.faults.inject({ pathPattern: 'skiptoken', malformedBody: true });
     const first = (await (await graphFetch(t, token, `/groups/${S.allStaff}/members`)).json()) as {
       '@odata.nextLink': string;
@@ -178,7 +160,7 @@ describe('faults on demand', () => {
   });
 
   it('delays a response (slow) and still answers it', async () => {
-    const t = tenant();
+    const t = sim;
     t.faults.inject({ pathPattern: `/groups/${S.evals}`, delayMs: 300 });
     const r = await graphFetch(t, token, `/groups/${S.evals}`);
     expect(r.status).toBe(200);
@@ -186,7 +168,7 @@ describe('faults on demand', () => {
   });
 
   it('fails the token endpoint on demand (Entra error shape)', async () => {
-    const t = tenant();
+    const t = sim;
     t.faults.inject({ pathPattern: '/oauth2/v2.0/token', status: 503, retryAfterSeconds: 2 });
     const r = await fetch(`${t.authorityHost}/${t.tenantId}/oauth2/v2.0/token`, {
       method: 'POST',
@@ -200,7 +182,7 @@ describe('faults on demand', () => {
 
 describe('resource-unit budget (Graph identity and access throttling)', () => {
   it('is off by default and, when on, answers 429 + Retry-After once the window is spent', async () => {
-    const t = tenant();
+    const t = sim;
     for (let i = 0; i < 5; i++)
       expect((await graphFetch(t, token, `/groups/${S.evals}/transitiveMembers`)).status).toBe(200);
 

@@ -1,17 +1,10 @@
 import type { Client, PageCollection } from '@microsoft/microsoft-graph-client';
 import { PageIterator } from '@microsoft/microsoft-graph-client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateTenant } from '../../dev/tenant/generate.js';
-import { startSimulatedTenant, type SimulatedTenant } from '../../dev/tenant/server.js';
-import {
-  S,
-  SAMPLE,
-  appToken,
-  graphClientFor,
-  graphFetch,
-  requireTrustedCa,
-  type GraphErrorBody,
-} from './helpers.js';
+import { startSimulatedTenant } from '../../dev/tenant/server.js';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
+import { S, SAMPLE, appToken, graphClientFor, graphFetch, type GraphErrorBody } from './helpers.js';
 
 interface DirObject {
   '@odata.type'?: string;
@@ -19,20 +12,13 @@ interface DirObject {
   displayName?: string;
 }
 
-let started: SimulatedTenant | undefined;
-let sim: SimulatedTenant;
+const sim = useSimulatedTenant(SAMPLE);
 let client: Client;
 let token: string;
 
 beforeAll(async () => {
-  started = await startSimulatedTenant({ tenant: SAMPLE });
-  sim = started;
-  await requireTrustedCa(sim);
   client = graphClientFor(sim);
   token = await appToken(sim);
-});
-afterAll(async () => {
-  await started?.stop();
 });
 beforeEach(() => {
   sim.admin.reset();

@@ -3,7 +3,7 @@ import { Client } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { SimulatedTenant } from '../../dev/tenant/server.js';
 
-export { S, SAMPLE, requireTrustedCa } from '../support/sample-tenant.js';
+export { S, SAMPLE } from '../support/sample-tenant.js';
 
 export function credentialFor(sim: SimulatedTenant): ClientSecretCredential {
   return new ClientSecretCredential(sim.tenantId, sim.clientId, sim.clientSecret, {

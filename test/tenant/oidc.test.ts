@@ -1,25 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateTenant } from '../../dev/tenant/generate.js';
 import { startSimulatedTenant, type SimulatedTenant } from '../../dev/tenant/server.js';
-import { S, SAMPLE, credentialFor, requireTrustedCa } from './helpers.js';
+import { useSimulatedTenant } from '../support/tenant-fixture.js';
+import { S, SAMPLE, credentialFor } from './helpers.js';
 
-let sim: SimulatedTenant | undefined;
+const sim = useSimulatedTenant(SAMPLE);
 const REDIRECT = 'http://localhost:7071/api/sso/callback';
-
-function tenant(): SimulatedTenant {
-  if (!sim) throw new Error('not started');
-  return sim;
-}
-
-beforeAll(async () => {
-  sim = await startSimulatedTenant({ tenant: SAMPLE });
-  await requireTrustedCa(sim);
-});
-afterAll(async () => {
-  await sim?.stop();
-});
 
 function jwks(s: SimulatedTenant): ReturnType<typeof createRemoteJWKSet> {
   return createRemoteJWKSet(new URL(`${s.authorityHost}/${s.tenantId}/discovery/v2.0/keys`));
@@ -69,7 +57,7 @@ async function redeem(s: SimulatedTenant, fields: Record<string, string>): Promi
 
 describe('OIDC discovery and keys', () => {
   it('publishes Entra-shaped discovery with the baseUrl issuer and endpoints', async () => {
-    const s = tenant();
+    const s = sim;
     const res = await fetch(
       `${s.authorityHost}/${s.tenantId}/v2.0/.well-known/openid-configuration`,
     );
@@ -89,7 +77,7 @@ describe('OIDC discovery and keys', () => {
   });
 
   it('lets @azure/identity ClientSecretCredential get a Graph token, and rejects a wrong secret', async () => {
-    const s = tenant();
+    const s = sim;
     const token = await credentialFor(s).getToken(`${s.graphEndpoint}/.default`);
     expect(token.token.split('.')).toHaveLength(3);
     expect(decodeJwt(token.token)).toMatchObject({
@@ -127,7 +115,7 @@ describe('OIDC discovery and keys', () => {
 
 describe('tokens issued by the tenant', () => {
   it('validates with jose against the JWKS (v2 shape: iss, aud, tid, oid, preferred_username, groups)', async () => {
-    const s = tenant();
+    const s = sim;
     const token = await s.issueToken({ userId: S.chen, nonce: 'n-1' });
     const { payload, protectedHeader } = await jwtVerify(token, jwks(s), {
       issuer: `${s.authorityHost}/${s.tenantId}/v2.0`,
@@ -151,7 +139,7 @@ describe('tokens issued by the tenant', () => {
   });
 
   it('issues v1 tokens with the sts.windows.net issuer and the app id URI audience', async () => {
-    const s = tenant();
+    const s = sim;
     const token = await s.issueToken({ userId: S.ava, version: 1 });
     const { payload } = await jwtVerify(token, jwks(s), {
       issuer: `https://sts.windows.net/${s.tenantId}/`,
@@ -165,7 +153,7 @@ describe('tokens issued by the tenant', () => {
   });
 
   it('rejects an expired token, one not yet valid, and one signed before a key rotation', async () => {
-    const s = tenant();
+    const s = sim;
     const keys = jwks(s);
     const expired = await s.issueToken({ userId: S.ava, expiresInSeconds: -600 });
     await expect(jwtVerify(expired, keys, { audience: s.clientId })).rejects.toMatchObject({
@@ -233,7 +221,7 @@ describe('tokens issued by the tenant', () => {
 
 describe('authorization code flow with PKCE', () => {
   it('signs a user in and redeems the code once; the ID token carries the nonce', async () => {
-    const s = tenant();
+    const s = sim;
     const { verifier, challenge } = pkce();
     const back = await authorize(
       s,
@@ -282,7 +270,7 @@ describe('authorization code flow with PKCE', () => {
   });
 
   it('rejects a redirect_uri mismatch at the token endpoint and a wrong client secret', async () => {
-    const s = tenant();
+    const s = sim;
     const { verifier, challenge } = pkce();
     const back = await authorize(
       s,
@@ -314,7 +302,7 @@ describe('authorization code flow with PKCE', () => {
   });
 
   it('sends errors back to the redirect URI like Entra (bad response_type, plain PKCE, cancel)', async () => {
-    const s = tenant();
+    const s = sim;
     const base = { client_id: s.clientId, redirect_uri: REDIRECT, scope: 'openid', state: 'st-x' };
     const call = async (p: Record<string, string>): Promise<URL> => {
       const url = new URL(`${s.authorityHost}/${s.tenantId}/oauth2/v2.0/authorize`);
@@ -366,7 +354,7 @@ describe('authorization code flow with PKCE', () => {
   });
 
   it('supports response_mode=form_post (an auto-posting form)', async () => {
-    const s = tenant();
+    const s = sim;
     const { challenge } = pkce();
     const url = new URL(`${s.authorityHost}/${s.tenantId}/oauth2/v2.0/authorize`);
     for (const [k, v] of Object.entries({
@@ -395,7 +383,7 @@ describe('authorization code flow with PKCE', () => {
   });
 
   it('lists enabled users only on the sign-in page', async () => {
-    const s = tenant();
+    const s = sim;
     const url = new URL(`${s.authorityHost}/${s.tenantId}/oauth2/v2.0/authorize`);
     for (const [k, v] of Object.entries({
       client_id: s.clientId,

@@ -1,0 +1,143 @@
+/**
+ * The admin API over HTTP (`/_admin/...`, JSON, no auth: it is on loopback), for another process
+ * such as the local host or a browser test. Not counted and never faulted.
+ */
+import type { IncomingMessage } from 'node:http';
+import { DirectoryError, type TenantGroupInput, type TenantUserInput } from '../model.js';
+import type { SimResponse } from '../sim-response.js';
+import type { OidcProvider } from '../oidc.js';
+import type { TenantAdmin } from '../simulated-tenant.js';
+import type { TenantState } from '../state.js';
+import { issueUserToken, type IssueTokenOptions } from '../tokens.js';
+import { HttpError, readBody } from './http-io.js';
+
+export function isAdminPath(path: string): boolean {
+  return path.startsWith('/_admin/');
+}
+
+export interface AdminRouteDeps {
+  state: TenantState;
+  admin: TenantAdmin;
+  oidc: OidcProvider;
+  info: () => Record<string, unknown>;
+}
+
+async function routeAdmin(
+  deps: AdminRouteDeps,
+  method: string,
+  path: string,
+  body: unknown,
+): Promise<SimResponse> {
+  const { state, admin, oidc, info } = deps;
+  const ok = (value: unknown, status = 200): SimResponse => ({
+    status,
+    headers: { 'content-type': 'application/json' },
+    body: value ?? { ok: true },
+  });
+  const b = (body ?? {}) as Record<string, unknown>;
+  const str = (k: string): string => {
+    const v = b[k];
+    if (typeof v !== 'string') throw new HttpError(400, `body.${k} must be a string`);
+    return v;
+  };
+  const seg = path.split('/').filter(Boolean).map(decodeURIComponent); // ['_admin', ...]
+  const [, a, id, c, d] = seg;
+  const literal = `${method} ${seg.slice(1).join('/')}`;
+  const fixed = ['POST keys/rotate', 'POST counters/reset'];
+  const route = fixed.includes(literal)
+    ? literal
+    : `${method} ${[a, id === undefined ? undefined : ':id', c, d === undefined ? undefined : ':id'].filter((x) => x !== undefined).join('/')}`;
+  switch (route) {
+    case 'GET state':
+      return ok(admin.getState());
+    case 'POST reset':
+      admin.reset();
+      return ok(null);
+    case 'POST users':
+      return ok(admin.addUser(b as unknown as TenantUserInput), 201);
+    case 'PATCH users/:id':
+      return ok(admin.updateUser(id ?? '', b));
+    case 'DELETE users/:id':
+      admin.deleteUser(id ?? '');
+      return ok(null);
+    case 'POST users/:id/disable':
+      admin.disableUser(id ?? '');
+      return ok(null);
+    case 'POST users/:id/enable':
+      admin.enableUser(id ?? '');
+      return ok(null);
+    case 'POST groups': {
+      const g = admin.addGroup(b as unknown as TenantGroupInput);
+      return ok({ ...g, members: [...g.members] }, 201);
+    }
+    case 'PATCH groups/:id':
+      admin.renameGroup(id ?? '', str('displayName'));
+      return ok(null);
+    case 'DELETE groups/:id':
+      admin.deleteGroup(id ?? '');
+      return ok(null);
+    case 'POST groups/:id/members':
+      admin.addMember(id ?? '', str('memberId'));
+      return ok(null, 201);
+    case 'DELETE groups/:id/members/:id':
+      admin.removeMember(id ?? '', d ?? '');
+      return ok(null);
+    case 'POST assignments': {
+      const pid = str('principalId');
+      const role = typeof b.appRoleId === 'string' ? b.appRoleId : undefined;
+      return ok(state.directory.assign(pid, role), 201);
+    }
+    case 'DELETE assignments/:id':
+      state.directory.unassign(id ?? '');
+      return ok(null);
+    case 'GET faults':
+      return ok(state.faults.list());
+    case 'POST faults':
+      return ok({ id: state.faults.injectJson(b) }, 201);
+    case 'DELETE faults':
+      state.faults.clear();
+      return ok(null);
+    case 'DELETE faults/:id':
+      return state.faults.remove(Number(id)) ? ok(null) : ok({ error: 'no such fault' }, 404);
+    case 'GET counters':
+      return ok(state.counters);
+    case 'DELETE counters':
+    case 'POST counters/reset':
+      state.resetCounters();
+      return ok(null);
+    case 'PUT config':
+      state.configure(b);
+      return ok(null);
+    case 'POST keys/rotate':
+      return ok({ kid: await state.keys.rotate(b.keepPrevious === true) });
+    case 'POST tokens':
+      return ok({ token: await issueUserToken(state, b as unknown as IssueTokenOptions) });
+    case 'GET authorize-requests':
+      return ok(oidc.authorizeRequests);
+    case 'GET info':
+      return ok(info());
+    default:
+      throw new HttpError(404, `Unknown admin route ${method} ${path}`);
+  }
+}
+
+/** Answers an admin request; errors come back as `{ error }` with their status. */
+export async function answerAdmin(
+  deps: AdminRouteDeps,
+  method: string,
+  path: string,
+  req: IncomingMessage,
+): Promise<SimResponse> {
+  try {
+    const raw = await readBody(req);
+    const body: unknown = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
+    return await routeAdmin(deps, method, path, body);
+  } catch (err) {
+    const status = err instanceof HttpError || err instanceof DirectoryError ? err.status : 400;
+    return {
+      status,
+      headers: { 'content-type': 'application/json' },
+      body: { error: (err as Error).message },
+    };
+  }
+}
