@@ -3,12 +3,12 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClientAssertion, CryptoProvider } from '@azure/msal-node';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureDevCertificate } from '../../dev/tenant/certificate.js';
 import { ssoLogin } from '../../functions/sso-login.js';
 import {
-  clientAssertion,
   isAllowedRedirect,
   readClientCertificate,
   tokenEndpoint,
@@ -62,22 +62,29 @@ describe('post-login redirects', () => {
 });
 
 describe('the certificate client assertion', () => {
-  it('is an RS256 JWT for the token endpoint, issued by the client id, naming the cert by x5t', async () => {
+  // MSAL signs it (ConfidentialClientApplication builds this same ClientAssertion from our
+  // clientCertificate); this checks that what we hand MSAL makes the assertion Entra wants.
+  it('is a PS256 JWT for the token endpoint, issued by the client id, naming the cert by x5t#S256', async () => {
     const { certPath, keyPath } = await ensureDevCertificate();
     const directory = mkdtempSync(join(tmpdir(), 'client-cert-'));
     const pemPath = join(directory, 'client.pem');
     writeFileSync(pemPath, `${readFileSync(keyPath, 'utf8')}\n${readFileSync(certPath, 'utf8')}`);
     const settings = testSettings({ ENTRA_CLIENT_CERTIFICATE_PATH: pemPath });
+    const credential = readClientCertificate(pemPath);
+    const assertion = ClientAssertion.fromCertificateWithSha256Thumbprint(
+      credential.thumbprintSha256,
+      credential.privateKey,
+      credential.x5c,
+    ).getJwt(new CryptoProvider(), TEST_CLIENT_ID, tokenEndpoint(settings));
     const now = new Date();
-
-    const assertion = await clientAssertion(settings, readClientCertificate(pemPath), now);
 
     const certificate = new X509Certificate(readFileSync(certPath));
     const header = decodeProtectedHeader(assertion);
     expect(header).toMatchObject({
-      alg: 'RS256',
+      alg: 'PS256',
       typ: 'JWT',
-      x5t: createHash('sha1').update(certificate.raw).digest('base64url'),
+      'x5t#S256': createHash('sha256').update(certificate.raw).digest('base64url'),
+      x5c: [certificate.raw.toString('base64')],
     });
     const { payload } = await jwtVerify(assertion, certificate.publicKey, {
       audience: tokenEndpoint(settings),
