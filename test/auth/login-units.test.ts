@@ -3,7 +3,13 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClientAssertion, CryptoProvider } from '@azure/msal-node';
+import {
+  AuthError,
+  ClientAssertion,
+  CryptoProvider,
+  InteractionRequiredAuthError,
+  ServerError,
+} from '@azure/msal-node';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureDevCertificate } from '../../dev/tenant/certificate.js';
@@ -13,6 +19,7 @@ import {
   readClientCertificate,
   tokenEndpoint,
 } from '../../shared/auth/index.js';
+import { redemptionError } from '../../shared/auth/redemption-errors.js';
 import { createServices, useServices } from '../../shared/services.js';
 import { invoke } from '../support/invoke.js';
 import { testSettings, TEST_CLIENT_ID } from '../support/services.js';
@@ -93,7 +100,9 @@ describe('the certificate client assertion', () => {
       currentDate: now,
     });
     expect(payload.jti).toEqual(expect.any(String));
-    expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(600);
+    // exp and nbf come from one clock reading in MSAL; jsonwebtoken adds iat from another.
+    expect((payload.exp ?? 0) - (payload.nbf ?? 0)).toBe(600);
+    expect(Math.abs((payload.iat ?? 0) - (payload.nbf ?? 0))).toBeLessThanOrEqual(1);
   });
 
   it('names the setting when the file holds no private key', () => {
@@ -101,5 +110,43 @@ describe('the certificate client assertion', () => {
     const pemPath = join(directory, 'only-cert.pem');
     writeFileSync(pemPath, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
     expect(() => readClientCertificate(pemPath)).toThrow(/ENTRA_CLIENT_CERTIFICATE_PATH/);
+  });
+});
+
+describe('MSAL failures as coded errors', () => {
+  const endpoint = 'https://login.example/tenant/oauth2/v2.0/token';
+
+  it('keeps the OAuth code of a refused redemption, so invalid_grant can be told apart', () => {
+    const refusal = new InteractionRequiredAuthError(
+      'invalid_grant',
+      'correlation',
+      'AADSTS54005: OAuth2 Authorization code was already redeemed. Trace ID: 1234',
+      undefined,
+      '',
+      '',
+      '',
+      54005 as unknown as string,
+    );
+    const error = redemptionError(refusal, endpoint);
+    expect(error).toMatchObject({ code: 'login_failed', upstreamCode: 'invalid_grant' });
+    expect(error.message).toBe(
+      'The tenant refused to redeem the sign-in code (invalid_grant, AADSTS54005).',
+    );
+    expect(error.cause).toBe(refusal);
+
+    const other = redemptionError(new ServerError('invalid_client', 'c', 'secret text'), endpoint);
+    expect(other).toMatchObject({ code: 'login_failed', upstreamCode: 'invalid_client' });
+    expect(other.message).not.toContain('secret text');
+  });
+
+  it('says the endpoint could not be reached, without an upstream code, on a network error', () => {
+    const error = redemptionError(new AuthError('network_error', 'ECONNREFUSED'), endpoint);
+    expect(error).toMatchObject({ code: 'login_failed', upstreamCode: undefined });
+    expect(error.message).toContain(endpoint);
+    expect(error.message).not.toContain('ECONNREFUSED');
+  });
+
+  it('turns a nonce mismatch into token_nonce', () => {
+    expect(redemptionError(new AuthError('nonce_mismatch', ''), endpoint).code).toBe('token_nonce');
   });
 });
