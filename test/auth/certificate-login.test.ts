@@ -19,6 +19,7 @@ import { callback, pickUser, startLogin } from './login-steps.js';
 import { BEN, tenantSettings } from './tenant.js';
 
 const TOKEN_ROUTE = 'POST /{tenantId}/oauth2/v2.0/token';
+const DISCOVERY_ROUTE = 'GET /{tenantId}/v2.0/.well-known/openid-configuration';
 let tenant: SimulatedTenant;
 let host: LocalHost;
 let certificate: ClientCertificateFiles;
@@ -73,8 +74,12 @@ describe('sign-in with ENTRA_CLIENT_CERTIFICATE_PATH and no client secret', () =
   it('answers login_failed naming invalid_client when the certificate is not registered', async () => {
     const stranger = await makeClientCertificate();
     useServices(createServices(certificateSettings(stranger.pemPath)));
+    const discoveriesBefore = tenant.counters().requestsByRoute[DISCOVERY_ROUTE] ?? 0;
     try {
       const response = await signIn(BEN);
+      // A fresh MSAL client, given the endpoints, asked for no OpenID configuration (the sign-in
+      // stops before Graph, whose @azure/identity credential does fetch it).
+      expect(tenant.counters().requestsByRoute[DISCOVERY_ROUTE] ?? 0).toBe(discoveriesBefore);
       expect(response.status).toBe(502);
       expect(response.errorCode).toBe('login_failed');
       expect(response.text).toContain('invalid_client, AADSTS700027');

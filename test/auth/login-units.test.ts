@@ -98,6 +98,8 @@ describe('the certificate client assertion', () => {
       issuer: TEST_CLIENT_ID,
       subject: TEST_CLIENT_ID,
       currentDate: now,
+      // MSAL rounds the time to the nearest second: nbf may lie up to half a second ahead.
+      clockTolerance: 1,
     });
     expect(payload.jti).toEqual(expect.any(String));
     // exp and nbf come from one clock reading in MSAL; jsonwebtoken adds iat from another.
