@@ -33,10 +33,13 @@ export function loginErrorResponse(
   };
 }
 
-export function ssoLogin(request: HttpRequest, context: InvocationContext): HttpResponseInit {
+export async function ssoLogin(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   try {
     const services = getServices();
-    const start = beginLogin({
+    const start = await beginLogin({
       settings: services.settings,
       requestUrl: request.url,
       forwardedProto: request.headers.get('x-forwarded-proto'),

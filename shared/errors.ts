@@ -43,13 +43,24 @@ export type ErrorCode =
   // synchronisation
   | 'sync_refused';
 
+export interface ServiceErrorOptions {
+  readonly cause?: unknown;
+  /**
+   * The protocol error code an upstream service answered (OAuth's `invalid_grant`,
+   * `invalid_client`, ...), for callers that must tell one refusal from another.
+   */
+  readonly upstreamCode?: string;
+}
+
 export class SyncServiceError extends Error {
   override readonly name: string = 'SyncServiceError';
   readonly code: ErrorCode;
+  readonly upstreamCode: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, options?: ServiceErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.upstreamCode = options?.upstreamCode;
   }
 }
 

@@ -1,6 +1,7 @@
 /** Runs a function the way the Functions host does: its own context, its response written out. */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { stringifySetCookie } from 'cookie';
 import azureFunctions, {
   type HttpResponse as FunctionResponse,
   type HttpResponseInit,
@@ -44,19 +45,21 @@ export async function writeFunctionResponse(
   httpResponse.headers.forEach((value, name) => {
     if (name.toLowerCase() !== 'set-cookie') headers[name] = value;
   });
-  const cookies = httpResponse.cookies.map((cookie) => {
-    const parts = [`${cookie.name}=${cookie.value}`];
-    if (cookie.path !== undefined) parts.push(`Path=${cookie.path}`);
-    if (cookie.domain !== undefined) parts.push(`Domain=${cookie.domain}`);
-    if (cookie.maxAge !== undefined) parts.push(`Max-Age=${cookie.maxAge}`);
-    if (cookie.expires !== undefined) {
-      parts.push(`Expires=${new Date(cookie.expires).toUTCString()}`);
-    }
-    if (cookie.secure === true) parts.push('Secure');
-    if (cookie.httpOnly === true) parts.push('HttpOnly');
-    if (cookie.sameSite !== undefined) parts.push(`SameSite=${cookie.sameSite}`);
-    return parts.join('; ');
-  });
+  const cookies = httpResponse.cookies.map((cookie) =>
+    stringifySetCookie({
+      name: cookie.name,
+      value: cookie.value,
+      ...(cookie.path === undefined ? {} : { path: cookie.path }),
+      ...(cookie.domain === undefined ? {} : { domain: cookie.domain }),
+      ...(cookie.maxAge === undefined ? {} : { maxAge: cookie.maxAge }),
+      ...(cookie.expires === undefined ? {} : { expires: new Date(cookie.expires) }),
+      ...(cookie.secure === undefined ? {} : { secure: cookie.secure }),
+      ...(cookie.httpOnly === undefined ? {} : { httpOnly: cookie.httpOnly }),
+      ...(cookie.sameSite === undefined
+        ? {}
+        : { sameSite: cookie.sameSite.toLowerCase() as 'lax' | 'strict' | 'none' }),
+    }),
+  );
   const existing = httpResponse.headers.get('set-cookie');
   if (existing !== null) cookies.unshift(existing);
   if (cookies.length > 0) headers['set-cookie'] = cookies;

@@ -48,6 +48,11 @@ export const appRoleSchema = z.object({
 export const tenantAppSchema = z.object({
   clientId: guid,
   clientSecret: z.string().min(8),
+  /**
+   * Certificates registered on the app (*Certificates & secrets → Certificates*), as PEM: the
+   * token endpoint accepts a client assertion signed with the private key of any of them.
+   */
+  certificates: z.array(z.string().includes('-----BEGIN CERTIFICATE-----')).default([]),
   servicePrincipalId: guid,
   displayName: z.string().default('MishikaLLM'),
   /**

@@ -1,10 +1,11 @@
 /**
  * Entra's v2 OIDC endpoints for one tenant: discovery, JWKS, authorize (a sign-in page listing
- * the tenant's users), token (authorization_code with PKCE, refresh_token, client_credentials)
- * and logout. Errors come back the way Entra sends them.
+ * the tenant's users), token (authorization_code with PKCE, refresh_token, client_credentials;
+ * a client secret or a certificate's client assertion) and logout. Errors come back the way Entra sends them.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { CLIENT_ASSERTION_TYPE, checkClientAssertion } from './client-assertion.js';
 import type { SimResponse } from './sim-response.js';
 import type { UserObject } from './model.js';
 import {
@@ -532,6 +533,64 @@ ${items}
         `Application with identifier '${clientId}' was not found in the directory '${this.ctx.directory.displayName}'.`,
       );
     }
+    const refused = await this.authenticateClient(form, clientId, secret);
+    if (refused) return refused;
+    switch (grant) {
+      case 'client_credentials':
+        return this.clientCredentials(form);
+      case 'authorization_code':
+        return this.authorizationCode(form);
+      case 'refresh_token':
+        return this.refresh(form);
+      default:
+        return OidcProvider.tokenError(
+          400,
+          'unsupported_grant_type',
+          70003,
+          `The app requested an unsupported grant type '${grant}'.`,
+        );
+    }
+  }
+
+  /** `undefined` when the request carries a valid client secret or client assertion. */
+  private async authenticateClient(
+    form: URLSearchParams,
+    clientId: string,
+    secret: string | null,
+  ): Promise<SimResponse | undefined> {
+    const app = this.ctx.directory.app;
+    const assertion = form.get('client_assertion');
+    const assertionType = form.get('client_assertion_type');
+    if (assertion !== null || assertionType !== null) {
+      if (secret) {
+        return OidcProvider.tokenError(
+          400,
+          'invalid_request',
+          900144,
+          "The request must contain either 'client_assertion' or 'client_secret', not both.",
+        );
+      }
+      if (assertionType !== CLIENT_ASSERTION_TYPE || !assertion) {
+        return OidcProvider.tokenError(
+          400,
+          'invalid_request',
+          900144,
+          `The request body must contain the following parameters: 'client_assertion' and 'client_assertion_type' with the value '${CLIENT_ASSERTION_TYPE}'.`,
+        );
+      }
+      const rejection = await checkClientAssertion({
+        assertion,
+        clientId,
+        certificates: app.certificates,
+        audiences: [this.ctx.directory.tenantId, this.ctx.directory.domain].map(
+          (tenant) => `${this.base}/${tenant}/oauth2/v2.0/token`,
+        ),
+        now: new Date(),
+      });
+      return rejection === undefined
+        ? undefined
+        : OidcProvider.tokenError(401, 'invalid_client', rejection.code, rejection.message);
+    }
     if (!secret) {
       return OidcProvider.tokenError(
         401,
@@ -550,21 +609,7 @@ ${items}
         `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`,
       );
     }
-    switch (grant) {
-      case 'client_credentials':
-        return this.clientCredentials(form);
-      case 'authorization_code':
-        return this.authorizationCode(form);
-      case 'refresh_token':
-        return this.refresh(form);
-      default:
-        return OidcProvider.tokenError(
-          400,
-          'unsupported_grant_type',
-          70003,
-          `The app requested an unsupported grant type '${grant}'.`,
-        );
-    }
+    return undefined;
   }
 
   private async clientCredentials(form: URLSearchParams): Promise<SimResponse> {

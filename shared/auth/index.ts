@@ -1,10 +1,7 @@
 export { bearerToken } from './bearer.js';
-export {
-  clientAssertion,
-  readClientCertificate,
-  redeemAuthorizationCode,
-  tokenEndpoint,
-} from './code-redemption.js';
+export { readClientCertificate, type ClientCertificate } from './client-credential.js';
+export { redeemAuthorizationCode, TOKEN_ENDPOINT_TIMEOUT_MS } from './code-redemption.js';
+export { confidentialClientFor, tokenEndpoint } from './confidential-client.js';
 export {
   DEFAULT_KEYS_COOLDOWN_MS,
   DEFAULT_KEYS_MAX_AGE_MS,

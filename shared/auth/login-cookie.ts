@@ -1,10 +1,14 @@
 /**
  * The login flow's short-lived cookie: state, nonce, PKCE verifier and where to go afterwards,
- * signed with HMAC-SHA256 under SESSION_SECRET. It is signed, not encrypted: it stays in the
- * user's own browser (HttpOnly, path /api/sso, 10 minutes), and the PKCE verifier in it is
- * useless without this app's client credential, which only the server holds.
+ * as a JWT signed with HS256 (jose) under a key derived from SESSION_SECRET. It is signed, not
+ * encrypted: it stays in the user's own browser (HttpOnly, path /api/sso, 10 minutes), and the
+ * PKCE verifier in it is useless without this app's client credential, which only the server
+ * holds. Every cookie has the same JWS header, so the value carries only the JWT's payload and
+ * signature: `v1.<payload>.<signature>`.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
+import { parseCookie } from 'cookie';
+import { errors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { Settings } from '../config/settings.js';
 import { SyncServiceError } from '../errors.js';
@@ -15,6 +19,8 @@ export const LOGIN_COOKIE_LIFETIME_SECONDS = 10 * 60;
 
 const FORMAT_VERSION = 'v1';
 const KEY_PURPOSE = 'mishikallm-entra-sync/login-cookie/v1';
+const ALGORITHM = 'HS256';
+const JWS_HEADER = Buffer.from(JSON.stringify({ alg: ALGORITHM })).toString('base64url');
 
 export interface LoginSession {
   readonly state: string;
@@ -28,13 +34,13 @@ export interface LoginSession {
   readonly expiresAt: number;
 }
 
-const sessionSchema = z.object({
+const claimsSchema = z.object({
   state: z.string().min(1),
   nonce: z.string().min(1),
   codeVerifier: z.string().min(43).max(128),
   redirectUri: z.string().min(1),
   returnTo: z.string().min(1),
-  expiresAt: z.number().int().positive(),
+  exp: z.number().int().positive(),
 });
 
 /** A cookie in the shape the Functions host's `Cookie` takes (no Functions types in shared/). */
@@ -48,7 +54,7 @@ export interface ResponseCookie {
   readonly sameSite: 'Lax';
 }
 
-function signingKey(settings: Settings): Buffer {
+function signingKey(settings: Settings): Uint8Array {
   const secret = settings.login.sessionSecret;
   if (secret === undefined) {
     throw new SyncServiceError(
@@ -57,29 +63,60 @@ function signingKey(settings: Settings): Buffer {
     );
   }
   // A key of its own for this purpose, so the secret can sign other things without confusion.
-  return createHmac('sha256', secret).update(KEY_PURPOSE).digest();
+  return new Uint8Array(hkdfSync('sha256', secret, '', KEY_PURPOSE, 32));
 }
 
-function mac(key: Buffer, data: string): Buffer {
-  return createHmac('sha256', key).update(data).digest();
-}
-
-export function sealLoginSession(session: LoginSession, settings: Settings): string {
-  const payload = Buffer.from(JSON.stringify(session)).toString('base64url');
-  const signed = `${FORMAT_VERSION}.${payload}`;
-  return `${signed}.${mac(signingKey(settings), signed).toString('base64url')}`;
+export async function sealLoginSession(session: LoginSession, settings: Settings): Promise<string> {
+  const { expiresAt, ...claims } = session;
+  const jwt = await new SignJWT(claims)
+    .setProtectedHeader({ alg: ALGORITHM })
+    .setExpirationTime(Math.floor(expiresAt / 1000))
+    .sign(signingKey(settings));
+  const [header, payload, signature] = jwt.split('.');
+  if (header !== JWS_HEADER || payload === undefined || signature === undefined) {
+    throw new Error('jose produced a JWS header other than {"alg":"HS256"}');
+  }
+  return `${FORMAT_VERSION}.${payload}.${signature}`;
 }
 
 function invalid(message: string): SyncServiceError {
   return new SyncServiceError('login_state_invalid', message);
 }
 
+async function verifiedClaims(
+  payload: string,
+  signature: string,
+  key: Uint8Array,
+  now: Date,
+): Promise<unknown> {
+  try {
+    const verified = await jwtVerify(`${JWS_HEADER}.${payload}.${signature}`, key, {
+      algorithms: [ALGORITHM],
+      currentDate: now,
+      requiredClaims: ['exp'],
+    });
+    return verified.payload;
+  } catch (error) {
+    if (error instanceof errors.JWSSignatureVerificationFailed) {
+      throw invalid(
+        'The sign-in cookie has been altered (its signature does not match). Start the sign-in again.',
+      );
+    }
+    if (error instanceof errors.JWTExpired) {
+      throw invalid(
+        `The sign-in took longer than ${LOGIN_COOKIE_LIFETIME_SECONDS / 60} minutes and has expired. Start the sign-in again.`,
+      );
+    }
+    throw invalid('The sign-in cookie cannot be read. Start the sign-in again.');
+  }
+}
+
 /** Checks the cookie's signature and expiry; throws `login_state_invalid` saying which failed. */
-export function openLoginSession(
+export async function openLoginSession(
   value: string | undefined,
   settings: Settings,
   now: Date,
-): LoginSession {
+): Promise<LoginSession> {
   const key = signingKey(settings);
   if (value === undefined || value === '') {
     throw invalid(
@@ -95,29 +132,12 @@ export function openLoginSession(
   ) {
     throw invalid('The sign-in cookie is not one this service issued. Start the sign-in again.');
   }
-  const expected = mac(key, `${version}.${payload}`);
-  const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw invalid(
-      'The sign-in cookie has been altered (its signature does not match). Start the sign-in again.',
-    );
-  }
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid('The sign-in cookie cannot be read. Start the sign-in again.');
-  }
-  const parsed = sessionSchema.safeParse(decoded);
+  const parsed = claimsSchema.safeParse(await verifiedClaims(payload, signature, key, now));
   if (!parsed.success) {
     throw invalid('The sign-in cookie cannot be read. Start the sign-in again.');
   }
-  if (parsed.data.expiresAt <= now.getTime()) {
-    throw invalid(
-      `The sign-in took longer than ${LOGIN_COOKIE_LIFETIME_SECONDS / 60} minutes and has expired. Start the sign-in again.`,
-    );
-  }
-  return parsed.data;
+  const { exp, ...session } = parsed.data;
+  return { ...session, expiresAt: exp * 1000 };
 }
 
 export function loginCookie(value: string): ResponseCookie {
@@ -138,10 +158,5 @@ export function clearedLoginCookie(): ResponseCookie {
 
 /** The value of one cookie from a `Cookie` request header. */
 export function readCookie(header: string | null | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const separator = part.indexOf('=');
-    if (separator === -1) continue;
-    if (part.slice(0, separator).trim() === name) return part.slice(separator + 1).trim();
-  }
-  return undefined;
+  return parseCookie(header ?? '')[name];
 }

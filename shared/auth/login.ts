@@ -68,7 +68,7 @@ export interface BeginLoginInput {
   readonly now: Date;
 }
 
-export function beginLogin(input: BeginLoginInput): LoginStart {
+export async function beginLogin(input: BeginLoginInput): Promise<LoginStart> {
   const { settings } = input;
   const session: LoginSession = {
     state: randomToken(),
@@ -78,7 +78,7 @@ export function beginLogin(input: BeginLoginInput): LoginStart {
     returnTo: resolveReturnTo(input.redirect, settings),
     expiresAt: input.now.getTime() + LOGIN_COOKIE_LIFETIME_SECONDS * 1000,
   };
-  const cookie = loginCookie(sealLoginSession(session, settings));
+  const cookie = loginCookie(await sealLoginSession(session, settings));
   const authorize = new URL(authorizeEndpoint(settings));
   authorize.search = new URLSearchParams({
     client_id: settings.entra.clientId,
@@ -109,7 +109,6 @@ export interface CompleteLoginInput<Result> {
   readonly now: Date;
   readonly sync: (identity: SignedInIdentity) => Promise<Result>;
   readonly keySet?: EntraKeySet;
-  readonly fetch?: typeof fetch;
 }
 
 export interface LoginCompletion<Result> {
@@ -169,7 +168,7 @@ export async function completeLogin<Result>(
 ): Promise<LoginCompletion<Result>> {
   const { settings, parameters } = input;
   // Entra's answer, error or code, is believed only once it is known to answer our request.
-  const session = openLoginSession(input.cookieValue, settings, input.now);
+  const session = await openLoginSession(input.cookieValue, settings, input.now);
   checkState(session, parameters.state);
   if (parameters.error !== undefined && parameters.error !== '') {
     throw entraError(parameters.error, parameters.error_description);
@@ -190,9 +189,9 @@ export async function completeLogin<Result>(
     settings,
     code: parameters.code,
     codeVerifier: session.codeVerifier,
+    nonce: session.nonce,
     redirectUri: session.redirectUri,
-    now: input.now,
-    ...(input.fetch === undefined ? {} : { fetch: input.fetch }),
+    scopes: LOGIN_SCOPES.split(' '),
   });
   const validated = await validateEntraToken(idToken, {
     settings,

@@ -10,6 +10,7 @@ import { startLocalHost, type LocalHost } from '../../dev/host.js';
 import { functionDefinitions } from '../../functions/index.js';
 import { LOGIN_COOKIE_NAME } from '../../shared/auth/index.js';
 import { createServices, useServices, type Services } from '../../shared/services.js';
+import * as steps from './login-steps.js';
 import { AVA, BEN, EVALS_GROUP, tenantSettings, useSampleTenant } from './tenant.js';
 
 const PROXY_ORIGIN = 'https://proxy.example.com';
@@ -38,58 +39,19 @@ afterAll(async () => {
   useServices(undefined);
 });
 
-interface LoginStart {
-  readonly authorize: URL;
-  /** `name=value`, as the browser would send it back. */
-  readonly cookie: string;
-  readonly setCookie: string;
+function startLogin(query = '') {
+  return steps.startLogin(host.url, query);
 }
 
-async function startLogin(query = ''): Promise<LoginStart> {
-  const response = await fetch(`${host.url}/api/sso/login${query}`, { redirect: 'manual' });
-  expect(response.status).toBe(302);
-  const setCookie = response.headers.getSetCookie()[0] ?? '';
-  return {
-    authorize: new URL(response.headers.get('location') ?? ''),
-    cookie: setCookie.split(';')[0] ?? '',
-    setCookie,
-  };
+function pickUser(authorize: URL, userId: string) {
+  return steps.pickUser(tenant, authorize, userId);
 }
 
-/** Picks a user on the tenant's sign-in page; returns where Entra sends the browser back. */
-async function pickUser(authorize: URL, userId: string): Promise<URL> {
-  const page = await (await fetch(authorize)).text();
-  const link = new RegExp(`href="([^"]+)" data-user-id="${userId}"`).exec(page)?.[1];
-  if (link === undefined) throw new Error(`user ${userId} is not on the sign-in page`);
-  const answer = await fetch(new URL(link.replaceAll('&amp;', '&'), tenant.baseUrl), {
-    redirect: 'manual',
-  });
-  return new URL(answer.headers.get('location') ?? '');
+function cancelSignIn(authorize: URL) {
+  return steps.cancelSignIn(tenant, authorize);
 }
 
-async function cancelSignIn(authorize: URL): Promise<URL> {
-  const page = await (await fetch(authorize)).text();
-  const link = /class="cancel" href="([^"]+)"/.exec(page)?.[1] ?? '';
-  const answer = await fetch(new URL(link.replaceAll('&amp;', '&'), tenant.baseUrl), {
-    redirect: 'manual',
-  });
-  return new URL(answer.headers.get('location') ?? '');
-}
-
-async function callback(url: URL | string, cookie: string | undefined) {
-  const response = await fetch(url, {
-    redirect: 'manual',
-    headers: cookie === undefined ? {} : { cookie },
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    location: response.headers.get('location'),
-    setCookie: response.headers.getSetCookie().join('\n'),
-    text,
-    errorCode: /<code id="error-code">([^<]*)<\/code>/.exec(text)?.[1],
-  };
-}
+const callback = steps.callback;
 
 async function userRow(userId: string) {
   return (await services.store.readUser(userId)).user;
