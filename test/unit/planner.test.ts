@@ -1,14 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { isServiceError } from '../../shared/errors.js';
-import type { Stored, Team, TeamMember, User, UserTeamLink } from '../../shared/store/index.js';
+import { writesForAll } from '../../shared/store/operation-writes.js';
+import type {
+  CurrentState,
+  Stored,
+  Team,
+  TeamMember,
+  User,
+  UserProfile,
+  UserTeamLink,
+} from '../../shared/sync/model.js';
+import { teamOf, userOf } from '../../shared/sync/operations.js';
 import {
   planSync,
-  planWrites,
-  type CurrentState,
   type DesiredState,
+  type Plan,
   type PlanOptions,
-  type UserProfile,
 } from '../../shared/sync/planner.js';
+import { summarise } from '../../shared/sync/summary.js';
 
 const NOW = '2026-11-30T12:00:00.000Z';
 const EARLIER = '2026-11-01T12:00:00.000Z';
@@ -17,6 +26,23 @@ const PROD = 'e0000000-0000-4000-8000-000000000002';
 const ADA = 'a0000000-0000-4000-8000-000000000001';
 const BOB = 'a0000000-0000-4000-8000-000000000002';
 const CAROL = 'a0000000-0000-4000-8000-000000000003';
+
+/** The entity writes the repository makes of a plan: the contract the proxy reads. */
+function planWrites(plan: Plan) {
+  return writesForAll(plan.operations).writes;
+}
+
+/** The summary of the plan as a dry run reports it: every operation counted as made. */
+function planSummary(plan: Plan) {
+  return summarise(
+    plan.operations.map((operation) => ({
+      operation,
+      outcome: 'planned' as const,
+      writes: { applied: 0, conflicts: 0, failed: 0 },
+    })),
+    plan.held,
+  );
+}
 
 const options: PlanOptions = {
   now: NOW,
@@ -165,8 +191,14 @@ function tenant(
 }
 
 function kinds(desired: DesiredState, state: CurrentState, planOptions: PlanOptions = options) {
-  return planSync(desired, state, planOptions).changes.map((change) =>
-    [change.kind, change.teamId, change.userId].filter((part) => part !== undefined).join(' '),
+  return labels(planSync(desired, state, planOptions).operations);
+}
+
+function labels(operations: Plan['operations']) {
+  return operations.map((operation) =>
+    [operation.kind, teamOf(operation), userOf(operation)]
+      .filter((part) => part !== undefined)
+      .join(' '),
   );
 }
 
@@ -177,7 +209,7 @@ describe('the planner: teams', () => {
       current([], [], []),
       options,
     );
-    expect(plan.changes).toHaveLength(1);
+    expect(plan.operations).toHaveLength(1);
     const [write] = planWrites(plan);
     expect(write).toEqual({
       table: 'teams',
@@ -220,7 +252,7 @@ describe('the planner: teams', () => {
       current([storedTeam(EVALS, 'Evals')], [], []),
       options,
     );
-    expect(plan.changes.map((change) => change.kind)).toEqual(['team-renamed']);
+    expect(plan.operations.map((operation) => operation.kind)).toEqual(['team-renamed']);
     expect(planWrites(plan)).toEqual([
       expect.objectContaining({
         action: 'merge',
@@ -240,7 +272,7 @@ describe('the planner: teams', () => {
     expect(planWrites(plan)).toEqual([
       expect.objectContaining({ properties: { entraDisplayName: 'LLM Evals' } }),
     ]);
-    expect(plan.changes[0]?.reason).toContain('alias chosen by an operator kept');
+    expect(plan.operations[0]?.reason).toContain('alias chosen by an operator kept');
   });
 
   it('archives a synced team whose group is no longer assigned and removes only its entra memberships', () => {
@@ -253,11 +285,10 @@ describe('the planner: teams', () => {
       ],
     );
     const plan = planSync(tenant({ [PROD]: { name: 'Prod', members: [] } }), state, options);
-    expect(
-      plan.changes.map((change) =>
-        `${change.kind} ${change.teamId ?? ''} ${change.userId ?? ''}`.trim(),
-      ),
-    ).toEqual([`team-archived ${EVALS}`, `membership-removed ${EVALS} ${ADA}`]);
+    expect(labels(plan.operations)).toEqual([
+      `team-archived ${EVALS}`,
+      `membership-removed ${EVALS} ${ADA}`,
+    ]);
     expect(planWrites(plan)[0]).toMatchObject({
       properties: {
         archived: true,
@@ -279,7 +310,7 @@ describe('the planner: teams', () => {
       current([archived], [], []),
       options,
     );
-    expect(plan.changes.map((change) => change.kind)).toEqual(['team-restored']);
+    expect(plan.operations.map((operation) => operation.kind)).toEqual(['team-restored']);
     expect(planWrites(plan)).toEqual([
       expect.objectContaining({
         properties: { archived: false, archivedAt: '', archivedReason: '' },
@@ -339,7 +370,10 @@ describe('the planner: memberships', () => {
       current([storedTeam(EVALS, 'Evals')], [], []),
       options,
     );
-    expect(plan.changes.map((change) => change.kind)).toEqual(['user-created', 'membership-added']);
+    expect(plan.operations.map((operation) => operation.kind)).toEqual([
+      'user-created',
+      'membership-added',
+    ]);
     expect(planWrites(plan)).toEqual([
       {
         table: 'users',
@@ -436,7 +470,7 @@ describe('the planner: memberships', () => {
       [{ teamId: EVALS, userId: ADA, side: 'team' }],
     );
     const plan = planSync(tenant({ [EVALS]: { name: 'Evals', members: [ADA] } }), state, options);
-    expect(plan.changes.map((change) => change.kind)).toEqual(['membership-repaired']);
+    expect(plan.operations.map((operation) => operation.kind)).toEqual(['membership-repaired']);
     expect(planWrites(plan)).toEqual([
       expect.objectContaining({
         table: 'users',
@@ -496,17 +530,17 @@ describe('the planner: memberships', () => {
       'e0000000-0000-4000-8000-000000000009': { name: 'New', members: [CAROL] },
     });
     const plan = planSync(desired, state, { ...options, maxMembershipRemovals: 1 });
-    expect(plan.held.map((change) => change.kind)).toEqual([
+    expect(plan.held.map((operation) => operation.kind)).toEqual([
       'team-archived',
       'membership-removed',
       'membership-removed',
     ]);
-    expect(plan.changes.map((change) => change.kind)).toEqual([
+    expect(plan.operations.map((operation) => operation.kind)).toEqual([
       'team-created',
       'user-created',
       'membership-added',
     ]);
-    expect(plan.summary).toMatchObject({
+    expect(planSummary(plan)).toMatchObject({
       membershipsHeld: 2,
       teamsHeld: 1,
       membershipsRemoved: 0,
@@ -524,7 +558,7 @@ describe('the planner: memberships', () => {
       maxMembershipRemovals: 1,
     });
     expect(plan.held).toEqual([]);
-    expect(plan.summary.membershipsRemoved).toBe(1);
+    expect(planSummary(plan).membershipsRemoved).toBe(1);
   });
 });
 
@@ -595,6 +629,6 @@ describe('the planner: users', () => {
       [EVALS]: { name: 'Evals', members: [ADA, BOB] },
       [PROD]: { name: 'Prod', members: [BOB] },
     });
-    expect(planSync(desired, state, options).changes).toEqual([]);
+    expect(planSync(desired, state, options).operations).toEqual([]);
   });
 });
