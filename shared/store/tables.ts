@@ -294,7 +294,8 @@ export class Tables {
     try {
       if (writes.length === 1) return [await this.#single(client, first)];
       const response = await client.submitTransaction(writes.map(transactionAction));
-      return writes.map((write) => response.getResponseForEntity(write.rowKey)?.etag);
+      // Sub-responses come in the order of the operations (their row keys arrive URL-encoded).
+      return writes.map((_write, position) => response.subResponses[position]?.etag);
     } catch (error) {
       return toStoreError(error, `transaction on ${describeTarget(first)}`);
     }
