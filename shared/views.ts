@@ -237,7 +237,7 @@ export interface ListTeamsOptions {
 }
 
 /**
- * One page of teams, in team id order. Only `team` rows are read (`RowKey eq 'team'`); archived
+ * One page of teams, in team id order. Only team rows are read (no member rows); archived
  * teams are left out unless asked for. Archived is filtered here rather than in the query
  * because a missing or string-typed `archived` (an operator's edit) must count as the codec
  * reads it, and Table Storage drops entities that lack a filtered property. A page holds at
@@ -294,7 +294,7 @@ export async function readTeamWithMembers(
 }
 
 /**
- * A user and their teams (from the `team:<teamId>` mirrors, each joined with its team row for
+ * A user and their teams (from the user's membership mirrors, each joined with its team row for
  * the alias and archived flag; member lists are not read). `not_found` without a user row.
  */
 export async function readUserWithTeams(

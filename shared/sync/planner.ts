@@ -1,8 +1,9 @@
 /**
  * The desired-state planner: given what Entra says (desired) and what the tables hold
  * (current), it returns the domain operations that make the tables agree. It is pure: no I/O,
- * no clock (the time comes in `options.now`), and it imports nothing but types, so every
- * ownership rule of DESIGN.md is tested here exhaustively, and every trigger shares it.
+ * no clock (the time comes in `options.now`), and no value from the store or Graph (types
+ * only), so every ownership rule of DESIGN.md is tested here exhaustively, and every trigger
+ * shares it.
  */
 import type { DefaultTeamParams, DefaultUserParams } from '../config/params.js';
 import { SyncServiceError } from '../errors.js';
