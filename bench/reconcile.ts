@@ -30,13 +30,13 @@ import {
 import { loadSettings } from '../shared/config/settings.js';
 import { createDirectoryReader, type DirectoryReader } from '../shared/graph/index.js';
 import { createServices, type Services } from '../shared/services.js';
+import { createRepository, tableClientFactory } from '../shared/store/index.js';
 import {
-  TableStore,
-  tableClientFactory,
+  Tables,
   type ApplyReport,
   type EntityPage,
   type TableWrite,
-} from '../shared/store/index.js';
+} from '../shared/store/tables.js';
 import { reconcile } from '../shared/sync/reconcile.js';
 import type { RunSummary } from '../shared/sync/run-records.js';
 import { syncSignedInUser } from '../shared/sync/sign-in.js';
@@ -161,7 +161,7 @@ interface RetryWaits {
   totalMs: number;
 }
 
-/** Table Storage traffic, from the service's own `TableStore` (counted, not changed). */
+/** Table Storage traffic, from the `Tables` beneath the service's repository (counted, not changed). */
 interface TableTraffic {
   /** Query pages (`listEntities`, partition reads) and point reads. */
   readRequests: number;
@@ -255,8 +255,8 @@ async function timed<T>(work: Promise<T>, add: (ms: number) => void): Promise<T>
   }
 }
 
-/** The service's `TableStore`, counting what it sends. */
-class CountingTableStore extends TableStore {
+/** The `Tables` beneath the service's repository, counting what it sends. */
+class CountingTables extends Tables {
   override async applyWrites(
     writes: readonly TableWrite[],
     options?: { concurrency?: number },
@@ -277,7 +277,7 @@ class CountingTableStore extends TableStore {
     return report;
   }
 
-  override async listPage(...args: Parameters<TableStore['listPage']>): Promise<EntityPage> {
+  override async listPage(...args: Parameters<Tables['listPage']>): Promise<EntityPage> {
     const page = await timed(super.listPage(...args), (elapsed) => {
       counted.tables.readMs += elapsed;
     });
@@ -287,8 +287,8 @@ class CountingTableStore extends TableStore {
   }
 
   override async readEntity(
-    ...args: Parameters<TableStore['readEntity']>
-  ): ReturnType<TableStore['readEntity']> {
+    ...args: Parameters<Tables['readEntity']>
+  ): ReturnType<Tables['readEntity']> {
     const entity = await timed(super.readEntity(...args), (elapsed) => {
       counted.tables.readMs += elapsed;
     });
@@ -330,9 +330,11 @@ function runWorker(): void {
     if (services === undefined) {
       const settings = loadSettings(env);
       services = createServices(settings, {
-        tables: new CountingTableStore(
-          tableClientFactory(settings.tables, settings.entra.managedIdentityClientId),
-          settings.tables.prefix,
+        repository: createRepository(
+          new CountingTables(
+            tableClientFactory(settings.tables, settings.entra.managedIdentityClientId),
+            settings.tables.prefix,
+          ),
         ),
         createDirectory: (options) =>
           timedDirectory(createDirectoryReader(settings, { ...options, sleep })),

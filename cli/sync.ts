@@ -10,6 +10,7 @@ import { loadSettings } from '../shared/config/settings.js';
 import { describeError, isServiceError } from '../shared/errors.js';
 import { createServices } from '../shared/services.js';
 import { reconcile } from '../shared/sync/reconcile.js';
+import { teamOf, userOf } from '../shared/sync/operations.js';
 import { planText, runLine } from '../shared/sync/report.js';
 
 const usage = `Usage: npm run sync -- [--dry-run] [--json] [--max-removals N] [--allow-empty-assignments]`;
@@ -74,11 +75,11 @@ async function main(): Promise<number> {
         : {}),
     });
     if (args.json) {
-      const changes = plan?.changes.map(({ kind, teamId, userId, reason }) => ({
-        kind,
-        teamId,
-        userId,
-        reason,
+      const changes = plan?.operations.map((operation) => ({
+        kind: operation.kind,
+        teamId: teamOf(operation),
+        userId: userOf(operation),
+        reason: operation.reason,
       }));
       console.log(
         JSON.stringify(

@@ -2,7 +2,6 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { z } from 'zod';
 import { getServices } from '../shared/services.js';
 import { SyncServiceError } from '../shared/errors.js';
-import { findRun, recentRuns, runAudit } from '../shared/sync/run-records.js';
 import { errorResponse, jsonResponse, parseInput } from './http.js';
 import { httpFunction } from './registry.js';
 
@@ -18,16 +17,16 @@ export async function syncStatus(
 ): Promise<HttpResponseInit> {
   try {
     const { limit, runId } = parseInput(statusQuery, Object.fromEntries(request.query), 'query');
-    const { tables } = getServices();
+    const { repository } = getServices();
     if (runId !== undefined) {
-      const run = await findRun(tables, runId);
+      const run = await repository.findRun(runId);
       if (run === undefined) throw new SyncServiceError('not_found', `No run ${runId}`);
-      const audit = (await runAudit(tables, runId)).map(
+      const audit = (await repository.runAudit(runId)).map(
         ({ partitionKey: _partition, etag: _etag, ...entry }) => entry,
       );
       return jsonResponse(200, { run, audit });
     }
-    const runs = await recentRuns(tables, limit);
+    const runs = await repository.recentRuns(limit);
     return jsonResponse(200, { runs });
   } catch (error) {
     return errorResponse(error, context);

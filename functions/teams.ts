@@ -32,13 +32,13 @@ export async function teams(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   try {
-    const store = getServices().store;
+    const { repository } = getServices();
     if (request.params.teamId === undefined || request.params.teamId === '') {
       const query = parseInput(listQuery, Object.fromEntries(request.query), 'query');
-      return jsonResponse(200, await listTeams(store, query));
+      return jsonResponse(200, await listTeams(repository, query));
     }
     const { teamId } = parseInput(teamParams, request.params, 'route');
-    return jsonResponse(200, await readTeamWithMembers(store, teamId));
+    return jsonResponse(200, await readTeamWithMembers(repository, teamId));
   } catch (error) {
     return errorResponse(error, context);
   }

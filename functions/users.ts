@@ -14,7 +14,7 @@ export async function users(
 ): Promise<HttpResponseInit> {
   try {
     const { userId } = parseInput(userParams, request.params, 'route');
-    return jsonResponse(200, await readUserWithTeams(getServices().store, userId));
+    return jsonResponse(200, await readUserWithTeams(getServices().repository, userId));
   } catch (error) {
     return errorResponse(error, context);
   }

@@ -50,18 +50,8 @@ export async function checkHealth(load: () => Services = getServices): Promise<H
     tables: describeTables(services),
   };
   try {
-    await Promise.all([
-      services.tables.listPage('teams', { pageSize: 1 }),
-      services.tables.listPage('users', { pageSize: 1 }),
-    ]);
-    return {
-      status: 'ok',
-      settings,
-      tables: {
-        reachable: true,
-        names: [services.tables.tableName('teams'), services.tables.tableName('users')],
-      },
-    };
+    const names = await services.repository.probe();
+    return { status: 'ok', settings, tables: { reachable: true, names } };
   } catch (error) {
     return {
       status: 'unavailable',

@@ -9,7 +9,7 @@ import {
   type DirectoryReader,
   type DirectoryReaderOptions,
 } from './graph/index.js';
-import { SyncStore, TableStore, tableClientFactory } from './store/index.js';
+import { createRepository, tableClientFactory, Tables, type Repository } from './store/index.js';
 
 export type Clock = () => Date;
 
@@ -18,8 +18,8 @@ export const SIGN_IN_MAX_GRAPH_WAIT_SECONDS = 10;
 
 export interface Services {
   readonly settings: Settings;
-  readonly tables: TableStore;
-  readonly store: SyncStore;
+  /** Every read and write of Table Storage. */
+  readonly repository: Repository;
   readonly clock: Clock;
   /** The process's Graph reader for sign-ins (its assigned-groups cache is shared). */
   readonly directory: DirectoryReader;
@@ -28,11 +28,13 @@ export interface Services {
 }
 
 export function createServices(settings: Settings, overrides: Partial<Services> = {}): Services {
-  const tables =
-    overrides.tables ??
-    new TableStore(
-      tableClientFactory(settings.tables, settings.entra.managedIdentityClientId),
-      settings.tables.prefix,
+  const repository =
+    overrides.repository ??
+    createRepository(
+      new Tables(
+        tableClientFactory(settings.tables, settings.entra.managedIdentityClientId),
+        settings.tables.prefix,
+      ),
     );
   const clock = overrides.clock ?? (() => new Date());
   const createDirectory =
@@ -41,8 +43,7 @@ export function createServices(settings: Settings, overrides: Partial<Services> 
   let directory = overrides.directory;
   return {
     settings,
-    tables,
-    store: overrides.store ?? new SyncStore(tables),
+    repository,
     clock,
     createDirectory,
     // Built on first use: a health probe or a bad token never constructs Graph credentials.

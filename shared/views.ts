@@ -6,17 +6,8 @@
  */
 import { z } from 'zod';
 import { describeError, SyncServiceError } from './errors.js';
-import {
-  assertValidKey,
-  TEAM_ROW,
-  teamFromEntity,
-  type MemberRole,
-  type Source,
-  type SyncStore,
-  type Team,
-  type TeamMember,
-  type User,
-} from './store/index.js';
+import { assertValidKey, type Repository } from './store/index.js';
+import type { MemberRole, Source, Team, TeamMember, User } from './sync/model.js';
 
 export interface TeamSummary {
   readonly teamId: string;
@@ -104,8 +95,6 @@ export const MAX_TEAM_PAGE_SIZE = 1000;
  * is returned short, with a continuation token (a short page is not the last page).
  */
 const MAX_REQUESTS_PER_PAGE = 10;
-/** At most this many team rows are read at once for one user's teams. */
-const TEAM_READ_CONCURRENCY = 16;
 const MAX_CONTINUATION_TOKEN_LENGTH = 8192;
 
 function orNull<T>(value: T | undefined): T | null {
@@ -248,14 +237,14 @@ export interface ListTeamsOptions {
 }
 
 /**
- * One page of teams, in team id order. Only `team` rows are read (`RowKey eq 'team'`); archived
+ * One page of teams, in team id order. Only team rows are read (no member rows); archived
  * teams are left out unless asked for. Archived is filtered here rather than in the query
  * because a missing or string-typed `archived` (an operator's edit) must count as the codec
  * reads it, and Table Storage drops entities that lack a filtered property. A page holds at
  * most `limit` teams and may hold fewer even when more follow: the token decides.
  */
 export async function listTeams(
-  store: SyncStore,
+  repository: Repository,
   options: ListTeamsOptions = {},
 ): Promise<TeamPage> {
   const limit = options.limit ?? DEFAULT_TEAM_PAGE_SIZE;
@@ -273,14 +262,12 @@ export async function listTeams(
   const teams: TeamSummary[] = [];
   let requests = 0;
   do {
-    const page = await store.tables.listPage('teams', {
-      filter: `RowKey eq '${TEAM_ROW}'`,
+    const page = await repository.teamRowPage({
       pageSize: limit - teams.length,
       continuationToken: token,
     });
     requests += 1;
-    for (const entity of page.entities) {
-      const team = teamFromEntity(entity);
+    for (const team of page.teams) {
       if (includeArchived || !team.archived) teams.push(teamSummary(team));
     }
     token = page.continuationToken;
@@ -293,10 +280,10 @@ export async function listTeams(
 
 /** A team and all its members; `not_found` when the partition has no team row. */
 export async function readTeamWithMembers(
-  store: SyncStore,
+  repository: Repository,
   teamId: string,
 ): Promise<TeamWithMembers> {
-  const record = await store.readTeam(assertValidKey(teamId, 'team id'));
+  const record = await repository.readTeam(teamId);
   if (record.team === undefined) {
     throw new SyncServiceError('not_found', `No team with id "${teamId}".`);
   }
@@ -306,36 +293,22 @@ export async function readTeamWithMembers(
   };
 }
 
-async function mapPooled<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
-
 /**
- * A user and their teams (from the `team:<teamId>` mirrors, each joined with its team row for
+ * A user and their teams (from the user's membership mirrors, each joined with its team row for
  * the alias and archived flag; member lists are not read). `not_found` without a user row.
  */
-export async function readUserWithTeams(store: SyncStore, userId: string): Promise<UserWithTeams> {
-  const record = await store.readUser(assertValidKey(userId, 'user id'));
+export async function readUserWithTeams(
+  repository: Repository,
+  userId: string,
+): Promise<UserWithTeams> {
+  const record = await repository.readUser(userId);
   if (record.user === undefined) {
     throw new SyncServiceError('not_found', `No user with id "${userId}".`);
   }
   const links = [...record.teams.values()];
-  const teams = await mapPooled(links, TEAM_READ_CONCURRENCY, async (link) => {
-    const entity = await store.tables.readEntity('teams', link.teamId, TEAM_ROW);
-    const team = entity === undefined ? undefined : teamFromEntity(entity);
+  const rows = await repository.teamRows(links.map((link) => link.teamId));
+  const teams = links.map((link): UserTeamView => {
+    const team = rows.get(link.teamId);
     return {
       teamId: link.teamId,
       teamAlias: team?.teamAlias ?? null,
@@ -343,7 +316,7 @@ export async function readUserWithTeams(store: SyncStore, userId: string): Promi
       source: link.source,
       addedAt: link.addedAt,
       archived: team?.archived ?? null,
-    } satisfies UserTeamView;
+    };
   });
   return { user: userView(record.user), teams };
 }

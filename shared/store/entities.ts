@@ -1,75 +1,23 @@
 /**
- * The Table Storage contract of DESIGN.md as types, and the codecs between them and the
- * stored entities. The MishikaLLM proxy reads these tables: names and shapes stay stable.
+ * The Table Storage contract of DESIGN.md: the row keys, and the codecs between the domain's
+ * types and the stored entities. The MishikaLLM proxy reads these tables: names and shapes
+ * stay stable.
  */
+import type {
+  MemberRole,
+  Source,
+  Stored,
+  Team,
+  TeamMember,
+  User,
+  UserTeamLink,
+} from '../sync/model.js';
 import { assertValidKey } from './keys.js';
-
-export type Source = 'entra' | 'manual';
-export type MemberRole = 'user' | 'admin';
 
 export const TEAM_ROW = 'team';
 export const USER_ROW = 'user';
 export const MEMBER_ROW_PREFIX = 'member:';
 export const USER_TEAM_ROW_PREFIX = 'team:';
-
-export interface Team {
-  readonly teamId: string;
-  readonly teamAlias: string;
-  readonly source: Source;
-  readonly entraGroupId?: string | undefined;
-  readonly entraDisplayName?: string | undefined;
-  readonly maxBudget?: number | undefined;
-  readonly budgetDuration?: string | undefined;
-  readonly models: readonly string[];
-  readonly tpmLimit?: number | undefined;
-  readonly rpmLimit?: number | undefined;
-  readonly teamMemberPermissions: readonly string[];
-  readonly archived: boolean;
-  readonly archivedAt?: string | undefined;
-  readonly archivedReason?: string | undefined;
-  readonly createdAt: string;
-  readonly createdBy?: string | undefined;
-}
-
-/** The `member:<userId>` row in a team's partition. */
-export interface TeamMember {
-  readonly teamId: string;
-  readonly userId: string;
-  readonly role: MemberRole;
-  readonly source: Source;
-  readonly addedAt: string;
-  readonly userEmail?: string | undefined;
-}
-
-export interface User {
-  readonly userId: string;
-  readonly userEmail: string;
-  readonly displayName: string;
-  readonly userPrincipalName: string;
-  readonly userRole: string;
-  readonly maxBudget?: number | undefined;
-  readonly budgetDuration?: string | undefined;
-  readonly models: readonly string[];
-  readonly tpmLimit?: number | undefined;
-  readonly rpmLimit?: number | undefined;
-  readonly source: Source;
-  readonly accountEnabled: boolean;
-  readonly deletedInEntra: boolean;
-  readonly createdAt: string;
-  readonly lastSignInAt?: string | undefined;
-}
-
-/** The `team:<teamId>` row in a user's partition: the mirror of a membership. */
-export interface UserTeamLink {
-  readonly userId: string;
-  readonly teamId: string;
-  readonly role: MemberRole;
-  readonly source: Source;
-  readonly addedAt: string;
-}
-
-/** What was read, with the ETag that a conditional write must present. */
-export type Stored<T> = T & { readonly etag: string };
 
 export type EntityProperties = Record<string, string | number | boolean>;
 

@@ -1,7 +1,5 @@
 export * from './connection.js';
-export * from './entities.js';
 export * from './keys.js';
-export * from './sync-store.js';
+export * from './repository.js';
+export { Tables } from './tables.js';
 export * from './table-errors.js';
-export * from './table-store.js';
-export * as writes from './writes.js';

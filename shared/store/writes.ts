@@ -1,4 +1,5 @@
-/** Builders for the writes of the contract's entities, so callers never spell keys by hand. */
+/** Builders for the writes of the contract's entities, so no code spells keys by hand. */
+import type { Team, TeamMember, User, UserTeamLink } from '../sync/model.js';
 import {
   memberProperties,
   memberRowKey,
@@ -8,13 +9,9 @@ import {
   userProperties,
   userTeamProperties,
   userTeamRowKey,
-  type Team,
-  type TeamMember,
-  type User,
-  type UserTeamLink,
 } from './entities.js';
 import { assertValidKey } from './keys.js';
-import type { TableWrite } from './table-store.js';
+import type { TableWrite } from './tables.js';
 
 export function createTeam(team: Team): TableWrite {
   return {
@@ -112,4 +109,38 @@ export function createMembership(member: TeamMember): TableWrite[] {
       addedAt: member.addedAt,
     }),
   ];
+}
+
+/** Corrects the team side of a membership. */
+export function updateTeamMember(
+  teamId: string,
+  userId: string,
+  changes: Partial<TeamMember>,
+  etag: string,
+): TableWrite {
+  return {
+    table: 'teams',
+    action: 'merge',
+    partitionKey: assertValidKey(teamId, 'team id'),
+    rowKey: memberRowKey(userId),
+    properties: memberProperties(changes),
+    etag,
+  };
+}
+
+/** Corrects the user side of a membership. */
+export function updateUserTeamLink(
+  userId: string,
+  teamId: string,
+  changes: Partial<UserTeamLink>,
+  etag: string,
+): TableWrite {
+  return {
+    table: 'users',
+    action: 'merge',
+    partitionKey: assertValidKey(userId, 'user id'),
+    rowKey: userTeamRowKey(teamId),
+    properties: userTeamProperties(changes),
+    etag,
+  };
 }

@@ -1,31 +1,33 @@
-import type { TableWrite, WriteOutcome, WriteResult } from '../store/index.js';
-import type { PlannedChange } from './planner.js';
+import type { SyncServiceError } from '../errors.js';
+import type { Operation } from './operations.js';
 
 /**
- * What became of a planned change once its writes ran. `already-done`: every write found the
- * work done by someone else (a concurrent sign-in created the team, a removal found the row
- * gone), so this run did not make that change.
+ * What became of an operation. `already-done`: every write found the work done by someone else
+ * (a concurrent sign-in created the team, a removal found the row gone), so this sync did not
+ * make the change. `planned`: a dry run, which writes nothing.
  */
-export type ChangeOutcome = 'applied' | 'already-done' | 'conflict' | 'failed';
+export type OutcomeKind = 'applied' | 'already-done' | 'conflict' | 'failed' | 'planned';
 
-export interface ChangeResult {
-  readonly change: PlannedChange;
-  readonly outcome: ChangeOutcome;
+export interface WriteCounts {
+  /** Entities written. A write two operations share (a rename and a restore) counts once. */
+  readonly applied: number;
+  /** Writes skipped because the row changed since it was read (stale ETag). */
+  readonly conflicts: number;
+  /** Writes that failed for any other reason. */
+  readonly failed: number;
 }
 
-export function changeOutcomes(
-  changes: readonly PlannedChange[],
-  results: readonly WriteResult[],
-): ChangeResult[] {
-  const byWrite = new Map<TableWrite, WriteOutcome>(
-    results.map((result) => [result.write, result.outcome]),
-  );
-  return changes.map((change) => {
-    const outcomes = change.writes.map((write) => byWrite.get(write) ?? 'applied');
-    let outcome: ChangeOutcome = 'already-done';
-    if (outcomes.length === 0 || outcomes.includes('applied')) outcome = 'applied';
-    if (outcomes.includes('conflict')) outcome = 'conflict';
-    if (outcomes.includes('failed')) outcome = 'failed';
-    return { change, outcome };
-  });
+export interface OperationOutcome {
+  readonly operation: Operation;
+  readonly outcome: OutcomeKind;
+  readonly writes: WriteCounts;
+  /** The first write error, for `failed` and `conflict`. */
+  readonly error?: SyncServiceError | undefined;
+}
+
+export const NO_WRITES: WriteCounts = { applied: 0, conflicts: 0, failed: 0 };
+
+/** Whether the change counts as made: written, or (in a dry run) what would be written. */
+export function madeChange(outcome: OperationOutcome): boolean {
+  return outcome.outcome === 'applied' || outcome.outcome === 'planned';
 }

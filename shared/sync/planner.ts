@@ -1,53 +1,30 @@
 /**
  * The desired-state planner: given what Entra says (desired) and what the tables hold
- * (current), it returns the changes to make, each with its table writes. It is pure: no I/O,
- * no clock (the time comes in `options.now`), so every ownership rule of DESIGN.md is tested
- * here exhaustively, and the sign-in and reconciliation writers share it.
+ * (current), it returns the domain operations that make the tables agree. It is pure: no I/O,
+ * no clock (the time comes in `options.now`), and no value from the store or Graph (types
+ * only), so every ownership rule of DESIGN.md is tested here exhaustively, and every trigger
+ * shares it.
  */
 import type { DefaultTeamParams, DefaultUserParams } from '../config/params.js';
 import { SyncServiceError } from '../errors.js';
-import type { EntraUser } from '../graph/directory.js';
-import {
-  writes,
-  type Stored,
-  type TableWrite,
-  type Team,
-  type TeamMember,
-  type TeamRecord,
-  type User,
-  type UserRecord,
-  type UserTeamLink,
-} from '../store/index.js';
-
-/** A user's profile as the contract stores it. */
-export interface UserProfile {
-  readonly userId: string;
-  readonly userEmail: string;
-  readonly displayName: string;
-  readonly userPrincipalName: string;
-  readonly accountEnabled: boolean;
-}
-
-export function profileFromEntra(user: EntraUser): UserProfile {
-  return {
-    userId: user.id.toLowerCase(),
-    userEmail: (user.mail ?? user.userPrincipalName).toLowerCase(),
-    displayName: user.displayName,
-    userPrincipalName: user.userPrincipalName,
-    accountEnabled: user.accountEnabled,
-  };
-}
-
-/**
- * `user`: a sign-in; only that user's memberships are in view and no team is archived.
- * `tenant`: reconciliation; every team and user is in view.
- */
-export type PlanScope =
-  { readonly kind: 'user'; readonly userId: string } | { readonly kind: 'tenant' };
+import type {
+  CurrentState,
+  Stored,
+  Team,
+  TeamMember,
+  User,
+  UserProfile,
+  UserTeamLink,
+} from './model.js';
+import type { Operation, SideRepair, UserChanges } from './operations.js';
+import type { SyncScope } from './scope.js';
 
 export interface DesiredState {
-  readonly scope: PlanScope;
-  /** Groups assigned to the app (in `user` scope: those the user belongs to), by id. */
+  readonly scope: SyncScope;
+  /**
+   * Groups assigned to the app, by id: in `user` scope those the user belongs to, in `groups`
+   * scope those of the scope that are still assigned.
+   */
   readonly assignedGroups: ReadonlyMap<string, { readonly displayName: string }>;
   /**
    * Who should be an `entra` member of each team. A team that is not here has members that
@@ -58,70 +35,36 @@ export interface DesiredState {
   readonly users: ReadonlyMap<string, UserProfile | null>;
 }
 
-export interface CurrentState {
-  readonly teams: ReadonlyMap<string, TeamRecord>;
-  readonly users: ReadonlyMap<string, UserRecord>;
-}
-
 export interface PlanOptions {
-  /** ISO 8601 timestamp written into created entities. */
+  /** ISO 8601 timestamp written into created rows. */
   readonly now: string;
   readonly actor: 'signin' | 'reconcile';
   readonly defaults: { readonly team: DefaultTeamParams; readonly user: DefaultUserParams };
   /** The mass-removal guard: more removals than this are all held. */
   readonly maxMembershipRemovals: number;
-  /** Reconciliation only: an operator's explicit consent to archive every synced team. */
-  readonly allowEmptyAssignments?: boolean;
-}
-
-export type ChangeKind =
-  | 'team-created'
-  | 'team-renamed'
-  | 'team-archived'
-  | 'team-restored'
-  | 'user-created'
-  | 'user-updated'
-  | 'user-signed-in'
-  | 'membership-added'
-  | 'membership-removed'
-  | 'membership-repaired';
-
-export interface PlannedChange {
-  readonly kind: ChangeKind;
-  readonly teamId?: string;
-  readonly userId?: string;
-  /** Why, in words an operator reads in the audit log. */
-  readonly reason: string;
-  readonly writes: readonly TableWrite[];
-}
-
-export interface PlanSummary {
-  teamsCreated: number;
-  teamsRenamed: number;
-  teamsArchived: number;
-  teamsRestored: number;
-  usersCreated: number;
-  usersUpdated: number;
-  membershipsAdded: number;
-  membershipsRemoved: number;
-  membershipsRepaired: number;
-  membershipsHeld: number;
-  teamsHeld: number;
+  /** Tenant scope only: an operator's explicit consent to archive every synced team. */
+  readonly allowEmptyAssignments?: boolean | undefined;
 }
 
 export interface Plan {
-  readonly changes: readonly PlannedChange[];
-  /** Changes the mass-removal guard held back; none of their writes are in `changes`. */
-  readonly held: readonly PlannedChange[];
+  readonly operations: readonly Operation[];
+  /** Operations the mass-removal guard held back; none of them is in `operations`. */
+  readonly held: readonly Operation[];
   readonly holdReason: string | undefined;
-  readonly summary: PlanSummary;
-}
-
-export function planWrites(plan: Plan): TableWrite[] {
-  return plan.changes.flatMap((change) => change.writes);
 }
 
 const ENTRA_MEMBER_ROLE = 'user';
+const UNASSIGNED_REASON = 'group no longer assigned to the app (or deleted)';
+
+/** Whether a team is in the plan's view at all; outside it nothing is planned. */
+function teamInView(scope: SyncScope, teamId: string): boolean {
+  return scope.kind !== 'groups' || scope.groupIds.has(teamId);
+}
+
+/** Whether the scope sees every assignment of its teams, so that a missing one means unassigned. */
+function seesUnassigned(scope: SyncScope): boolean {
+  return scope.kind !== 'user';
+}
 
 function newTeam(groupId: string, displayName: string, options: PlanOptions): Team {
   const defaults = options.defaults.team;
@@ -160,8 +103,8 @@ function newUser(profile: UserProfile, options: PlanOptions, signingIn: boolean)
   };
 }
 
-function profileChanges(user: Stored<User>, profile: UserProfile): Partial<User> {
-  const changes: { -readonly [K in keyof User]?: User[K] } = {};
+function profileChanges(user: Stored<User>, profile: UserProfile): UserChanges {
+  const changes: { -readonly [K in keyof UserChanges]: UserChanges[K] } = {};
   if (user.userEmail !== profile.userEmail) changes.userEmail = profile.userEmail;
   if (user.displayName !== profile.displayName) changes.displayName = profile.displayName;
   if (user.userPrincipalName !== profile.userPrincipalName) {
@@ -174,86 +117,64 @@ function profileChanges(user: Stored<User>, profile: UserProfile): Partial<User>
   return changes;
 }
 
-class PlanBuilder {
-  readonly changes: PlannedChange[] = [];
-
-  add(change: PlannedChange): void {
-    this.changes.push(change);
-  }
-}
-
 function planTeams(
   desired: DesiredState,
   current: CurrentState,
   options: PlanOptions,
-  plan: PlanBuilder,
+  plan: Operation[],
 ) {
   for (const [groupId, group] of desired.assignedGroups) {
+    if (!teamInView(desired.scope, groupId)) continue;
     const team = current.teams.get(groupId)?.team;
     if (team === undefined) {
-      plan.add({
+      plan.push({
         kind: 'team-created',
         teamId: groupId,
+        team: newTeam(groupId, group.displayName, options),
         reason: `group "${group.displayName}" is assigned to the app`,
-        writes: [writes.createTeam(newTeam(groupId, group.displayName, options))],
       });
       continue;
     }
     // A team an operator made by hand keeps its row as it is, whatever its id.
     if (team.source !== 'entra') continue;
-    const changes: { -readonly [K in keyof Team]?: Team[K] } = {};
-    const renamed = team.entraDisplayName !== group.displayName;
-    if (renamed) {
-      changes.entraDisplayName = group.displayName;
+    if (team.entraDisplayName !== group.displayName) {
       // The alias follows only while nobody has chosen another one.
-      if (team.teamAlias === team.entraDisplayName || team.entraDisplayName === undefined) {
-        changes.teamAlias = group.displayName;
-      }
-    }
-    if (team.archived) {
-      changes.archived = false;
-      changes.archivedAt = '';
-      changes.archivedReason = '';
-    }
-    if (Object.keys(changes).length === 0) continue;
-    const write = writes.updateTeam(groupId, changes, team.etag);
-    if (renamed) {
-      plan.add({
+      const aliasFollows =
+        team.teamAlias === team.entraDisplayName || team.entraDisplayName === undefined;
+      plan.push({
         kind: 'team-renamed',
         teamId: groupId,
+        etag: team.etag,
+        entraDisplayName: group.displayName,
+        teamAlias: aliasFollows ? group.displayName : undefined,
         reason: `group renamed from "${team.entraDisplayName ?? ''}" to "${group.displayName}"${
-          changes.teamAlias === undefined ? ' (alias chosen by an operator kept)' : ''
+          aliasFollows ? '' : ' (alias chosen by an operator kept)'
         }`,
-        writes: [write],
       });
     }
     if (team.archived) {
-      plan.add({
+      plan.push({
         kind: 'team-restored',
         teamId: groupId,
+        etag: team.etag,
         reason: `group "${group.displayName}" is assigned to the app again`,
-        writes: renamed ? [] : [write],
       });
     }
   }
 
-  if (desired.scope.kind !== 'tenant') return;
+  if (!seesUnassigned(desired.scope)) return;
   for (const [teamId, record] of current.teams) {
     const team = record.team;
+    if (!teamInView(desired.scope, teamId)) continue;
     if (team?.source !== 'entra' || team.archived || desired.assignedGroups.has(teamId)) continue;
     // Graph lists only what is assigned: an unassigned group and a deleted one look the same.
-    const reason = 'group no longer assigned to the app (or deleted)';
-    plan.add({
+    plan.push({
       kind: 'team-archived',
       teamId,
-      reason,
-      writes: [
-        writes.updateTeam(
-          teamId,
-          { archived: true, archivedAt: options.now, archivedReason: reason },
-          team.etag,
-        ),
-      ],
+      etag: team.etag,
+      archivedAt: options.now,
+      archivedReason: UNASSIGNED_REASON,
+      reason: UNASSIGNED_REASON,
     });
   }
 }
@@ -262,47 +183,50 @@ function planUsers(
   desired: DesiredState,
   current: CurrentState,
   options: PlanOptions,
-  plan: PlanBuilder,
+  plan: Operation[],
 ) {
   const signingIn = desired.scope.kind === 'user' ? desired.scope.userId : undefined;
   for (const [userId, profile] of desired.users) {
     const user = current.users.get(userId)?.user;
     if (profile === null) {
       if (user !== undefined && !user.deletedInEntra) {
-        plan.add({
+        plan.push({
           kind: 'user-updated',
           userId,
+          etag: user.etag,
+          changes: { deletedInEntra: true },
           reason: 'user deleted in Entra ID',
-          writes: [writes.updateUser(userId, { deletedInEntra: true }, user.etag)],
         });
       }
       continue;
     }
     if (user === undefined) {
-      plan.add({
+      plan.push({
         kind: 'user-created',
         userId,
+        user: newUser(profile, options, signingIn === userId),
         reason: signingIn === userId ? 'first sign-in' : 'member of a synced group',
-        writes: [writes.createUser(newUser(profile, options, signingIn === userId))],
       });
       continue;
     }
     const changes = profileChanges(user, profile);
     const changed = Object.keys(changes);
-    if (signingIn === userId) {
-      plan.add({
-        kind: changed.length > 0 ? 'user-updated' : 'user-signed-in',
-        userId,
-        reason:
-          changed.length > 0 ? `profile changed in Entra ID: ${changed.join(', ')}` : 'signed in',
-        writes: [writes.updateUser(userId, { ...changes, lastSignInAt: options.now }, user.etag)],
-      });
-    } else if (changed.length > 0) {
-      plan.add({
+    if (changed.length > 0) {
+      plan.push({
         kind: 'user-updated',
         userId,
+        etag: user.etag,
+        changes,
         reason: `profile changed in Entra ID: ${changed.join(', ')}`,
-        writes: [writes.updateUser(userId, changes, user.etag)],
+      });
+    }
+    if (signingIn === userId) {
+      plan.push({
+        kind: 'user-signed-in',
+        userId,
+        etag: user.etag,
+        signedInAt: options.now,
+        reason: 'signed in',
       });
     }
   }
@@ -316,7 +240,7 @@ function desiredMembersOf(
 ): ReadonlySet<string> | undefined {
   const listed = desired.members.get(teamId);
   if (listed !== undefined) return listed;
-  if (desired.scope.kind !== 'tenant' || desired.assignedGroups.has(teamId)) return undefined;
+  if (!seesUnassigned(desired.scope) || desired.assignedGroups.has(teamId)) return undefined;
   // Not assigned: an Entra team (or a partition with no team row) keeps no Entra members;
   // a team made by hand keeps whatever it has.
   return current.teams.get(teamId)?.team?.source === 'manual' ? undefined : new Set();
@@ -332,11 +256,22 @@ function mirrorOf(member: TeamMember): UserTeamLink {
   };
 }
 
+function teamsInView(desired: DesiredState, current: CurrentState, linkedTeams: Iterable<string>) {
+  const { scope } = desired;
+  const candidates = [
+    ...desired.assignedGroups.keys(),
+    ...desired.members.keys(),
+    ...(scope.kind === 'tenant' ? [...current.teams.keys(), ...linkedTeams] : []),
+    ...(scope.kind === 'groups' ? scope.groupIds : []),
+  ];
+  return [...new Set(candidates)].filter((teamId) => teamInView(scope, teamId)).sort();
+}
+
 function planMemberships(
   desired: DesiredState,
   current: CurrentState,
   options: PlanOptions,
-  plan: PlanBuilder,
+  plan: Operation[],
 ) {
   const linksByTeam = new Map<string, Map<string, Stored<UserTeamLink>>>();
   for (const record of current.users.values()) {
@@ -346,13 +281,8 @@ function planMemberships(
       linksByTeam.set(link.teamId, links);
     }
   }
-  const teamIds = new Set([
-    ...desired.assignedGroups.keys(),
-    ...desired.members.keys(),
-    ...(desired.scope.kind === 'tenant' ? [...current.teams.keys(), ...linksByTeam.keys()] : []),
-  ]);
 
-  for (const teamId of [...teamIds].sort()) {
+  for (const teamId of teamsInView(desired, current, linksByTeam.keys())) {
     const wanted = desiredMembersOf(teamId, desired, current);
     if (wanted === undefined) continue;
     const teamSide = current.teams.get(teamId)?.members ?? new Map<string, Stored<TeamMember>>();
@@ -372,35 +302,33 @@ function planMemberships(
   ) {
     const profile = desired.users.get(userId) ?? undefined;
     if (wanted && member === undefined && link === undefined) {
-      plan.add({
+      plan.push({
         kind: 'membership-added',
         teamId,
         userId,
-        reason: 'member of the group in Entra ID',
-        writes: writes.createMembership({
+        member: {
           teamId,
           userId,
           role: ENTRA_MEMBER_ROLE,
           source: 'entra',
           addedAt: options.now,
           userEmail: profile?.userEmail,
-        }),
+        },
+        reason: 'member of the group in Entra ID',
       });
       return;
     }
     const entraOwned = member !== undefined ? member.source === 'entra' : link?.source === 'entra';
     if (!wanted && entraOwned) {
-      const removal: TableWrite[] = [];
-      if (member !== undefined) removal.push(writes.deleteTeamMember(teamId, userId, member.etag));
-      if (link !== undefined) removal.push(writes.deleteUserTeamLink(userId, teamId, link.etag));
-      plan.add({
+      plan.push({
         kind: 'membership-removed',
         teamId,
         userId,
+        teamSideEtag: member?.etag,
+        userSideEtag: link?.etag,
         reason: desired.assignedGroups.has(teamId)
           ? 'no longer a member of the group in Entra ID'
           : 'the team is no longer synced from an assigned group',
-        writes: removal,
       });
       return;
     }
@@ -415,108 +343,78 @@ function planMemberships(
     link: Stored<UserTeamLink> | undefined,
     profile: UserProfile | undefined,
   ) {
-    const repairs: TableWrite[] = [];
+    let userSide: SideRepair<UserTeamLink> | undefined;
+    let teamSide: SideRepair<TeamMember> | undefined;
     if (member !== undefined && link === undefined) {
-      repairs.push(writes.createUserTeamLink(mirrorOf(member)));
+      userSide = { create: mirrorOf(member) };
     } else if (member === undefined && link !== undefined) {
       // Only an Entra membership may be completed from its mirror: a manual one with its team
       // side gone was most likely removed by an operator who missed the other half.
       if (link.source !== 'entra') return;
-      repairs.push(writes.createTeamMember({ ...link, userEmail: profile?.userEmail }));
+      const { etag: _etag, ...fields } = link;
+      teamSide = { create: { ...fields, userEmail: profile?.userEmail } };
     } else if (member !== undefined && link !== undefined) {
       if (member.role !== link.role || member.source !== link.source) {
-        repairs.push({
-          table: 'users',
-          action: 'merge',
-          partitionKey: userId,
-          rowKey: `team:${teamId}`,
-          properties: { role: member.role, source: member.source },
-          etag: link.etag,
-        });
+        userSide = { etag: link.etag, set: { role: member.role, source: member.source } };
       }
       if (
         member.source === 'entra' &&
         profile !== undefined &&
         member.userEmail !== profile.userEmail
       ) {
-        repairs.push({
-          table: 'teams',
-          action: 'merge',
-          partitionKey: teamId,
-          rowKey: `member:${userId}`,
-          properties: { userEmail: profile.userEmail },
-          etag: member.etag,
-        });
+        teamSide = { etag: member.etag, set: { userEmail: profile.userEmail } };
       }
     }
-    if (repairs.length === 0) return;
-    plan.add({
+    if (userSide === undefined && teamSide === undefined) return;
+    plan.push({
       kind: 'membership-repaired',
       teamId,
       userId,
+      userSide,
+      teamSide,
       reason: 'the two sides of the membership differed',
-      writes: repairs,
     });
   }
 }
 
-function summarise(changes: readonly PlannedChange[], held: readonly PlannedChange[]): PlanSummary {
-  const count = (list: readonly PlannedChange[], kind: ChangeKind) =>
-    list.filter((change) => change.kind === kind).length;
-  return {
-    teamsCreated: count(changes, 'team-created'),
-    teamsRenamed: count(changes, 'team-renamed'),
-    teamsArchived: count(changes, 'team-archived'),
-    teamsRestored: count(changes, 'team-restored'),
-    usersCreated: count(changes, 'user-created'),
-    usersUpdated: count(changes, 'user-updated'),
-    membershipsAdded: count(changes, 'membership-added'),
-    membershipsRemoved: count(changes, 'membership-removed'),
-    membershipsRepaired: count(changes, 'membership-repaired'),
-    membershipsHeld: count(held, 'membership-removed'),
-    teamsHeld: count(held, 'team-archived'),
-  };
+function refuseEmptyAssignments(
+  desired: DesiredState,
+  current: CurrentState,
+  options: PlanOptions,
+) {
+  if (desired.scope.kind !== 'tenant' || desired.assignedGroups.size > 0) return;
+  const synced = [...current.teams.values()].filter(
+    (record) => record.team?.source === 'entra' && !record.team.archived,
+  ).length;
+  if (synced > 0 && options.allowEmptyAssignments !== true) {
+    throw new SyncServiceError(
+      'sync_refused',
+      `Entra ID reports no group assigned to the app while ${synced} synced team(s) exist; ` +
+        'refusing to archive them all. If every group really was unassigned, run ' +
+        '`npm run sync -- --allow-empty-assignments` once.',
+    );
+  }
 }
 
 export function planSync(desired: DesiredState, current: CurrentState, options: PlanOptions): Plan {
-  if (desired.scope.kind === 'tenant' && desired.assignedGroups.size === 0) {
-    const synced = [...current.teams.values()].filter(
-      (record) => record.team?.source === 'entra' && !record.team.archived,
-    ).length;
-    if (synced > 0 && options.allowEmptyAssignments !== true) {
-      throw new SyncServiceError(
-        'sync_refused',
-        `Entra ID reports no group assigned to the app while ${synced} synced team(s) exist; ` +
-          'refusing to archive them all. If every group really was unassigned, run ' +
-          '`npm run sync -- --allow-empty-assignments` once.',
-      );
-    }
-  }
+  refuseEmptyAssignments(desired, current, options);
 
-  const plan = new PlanBuilder();
-  planTeams(desired, current, options, plan);
-  planUsers(desired, current, options, plan);
-  planMemberships(desired, current, options, plan);
+  const operations: Operation[] = [];
+  planTeams(desired, current, options, operations);
+  planUsers(desired, current, options, operations);
+  planMemberships(desired, current, options, operations);
 
-  const removals = plan.changes.filter((change) => change.kind === 'membership-removed').length;
-  if (removals > options.maxMembershipRemovals) {
-    const holds = (change: PlannedChange) =>
-      change.kind === 'membership-removed' || change.kind === 'team-archived';
-    const held = plan.changes.filter(holds);
-    const applied = plan.changes.filter((change) => !holds(change));
+  const removals = operations.filter((operation) => operation.kind === 'membership-removed');
+  if (removals.length > options.maxMembershipRemovals) {
+    const holds = (operation: Operation) =>
+      operation.kind === 'membership-removed' || operation.kind === 'team-archived';
     return {
-      changes: applied,
-      held,
+      operations: operations.filter((operation) => !holds(operation)),
+      held: operations.filter(holds),
       holdReason:
-        `${removals} membership removals exceed MAX_MEMBERSHIP_REMOVALS_PER_RUN ` +
+        `${removals.length} membership removals exceed MAX_MEMBERSHIP_REMOVALS_PER_RUN ` +
         `(${options.maxMembershipRemovals}): every removal and archive is held; additions applied`,
-      summary: summarise(applied, held),
     };
   }
-  return {
-    changes: plan.changes,
-    held: [],
-    holdReason: undefined,
-    summary: summarise(plan.changes, []),
-  };
+  return { operations, held: [], holdReason: undefined };
 }

@@ -1,5 +1,6 @@
 /** Words for operators: the one-line run summary of DESIGN.md and a readable plan. */
-import type { Plan, PlannedChange } from './planner.js';
+import { teamOf, userOf, type Operation } from './operations.js';
+import type { Plan } from './planner.js';
 import type { RunRecord, RunSummary } from './run-records.js';
 
 export function summaryLine(summary: RunSummary): string {
@@ -28,19 +29,18 @@ export function runLine(record: RunRecord): string {
   return parts.join(' | ');
 }
 
-function describeChange(change: PlannedChange): string {
-  const subject = [
-    change.teamId && `team ${change.teamId}`,
-    change.userId && `user ${change.userId}`,
-  ]
+function describeOperation(operation: Operation): string {
+  const teamId = teamOf(operation);
+  const userId = userOf(operation);
+  const subject = [teamId && `team ${teamId}`, userId && `user ${userId}`]
     .filter(Boolean)
     .join(', ');
-  return `${change.kind.padEnd(20)} ${subject}: ${change.reason}`;
+  return `${operation.kind.padEnd(20)} ${subject}: ${operation.reason}`;
 }
 
 export function planText(plan: Plan, record: RunRecord): string {
   const lines: string[] = [];
-  const interesting = plan.changes.filter((change) => change.kind !== 'user-signed-in');
+  const interesting = plan.operations.filter((operation) => operation.kind !== 'user-signed-in');
   const settled = plan.held.length === 0 && record.incompleteGroups.length === 0;
   lines.push(
     interesting.length > 0
@@ -49,10 +49,10 @@ export function planText(plan: Plan, record: RunRecord): string {
         ? 'No changes: the tables already match Entra ID.'
         : 'No changes to apply.',
   );
-  for (const change of interesting) lines.push(`  ${describeChange(change)}`);
+  for (const operation of interesting) lines.push(`  ${describeOperation(operation)}`);
   if (plan.held.length > 0) {
     lines.push(`${plan.held.length} change(s) held: ${plan.holdReason ?? ''}`);
-    for (const change of plan.held) lines.push(`  ${describeChange(change)}`);
+    for (const operation of plan.held) lines.push(`  ${describeOperation(operation)}`);
   }
   for (const group of record.incompleteGroups) {
     lines.push(`group ${group.groupId} left as it is: ${group.reason}`);

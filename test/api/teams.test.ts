@@ -3,9 +3,11 @@ import { teams } from '../../functions/teams.js';
 import { functionDefinitions } from '../../functions/index.js';
 import { startLocalHost } from '../../dev/host.js';
 import { useServices, type Services } from '../../shared/services.js';
-import { writes, type TableWrite } from '../../shared/store/index.js';
+import type { TableWrite } from '../../shared/store/tables.js';
+import * as writes from '../../shared/store/writes.js';
 import type { TeamPage, TeamWithMembers } from '../../shared/views.js';
 import { invoke } from '../support/invoke.js';
+import { tablesOf } from '../support/tables.js';
 import { testServices } from '../support/services.js';
 import { guid, member, NOW, team, user } from '../support/fixtures.js';
 
@@ -16,7 +18,7 @@ interface ErrorBody {
 
 async function seeded(entries: readonly TableWrite[]): Promise<Services> {
   const services = testServices();
-  const report = await services.tables.applyWrites(entries);
+  const report = await tablesOf(services).applyWrites(entries);
   expect(report.results.filter((result) => result.outcome !== 'applied')).toEqual([]);
   return services;
 }

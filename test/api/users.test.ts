@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { users } from '../../functions/users.js';
 import { getServices, useServices } from '../../shared/services.js';
-import { writes } from '../../shared/store/index.js';
+import * as writes from '../../shared/store/writes.js';
 import type { UserWithTeams } from '../../shared/views.js';
 import { invoke } from '../support/invoke.js';
+import { tablesOf } from '../support/tables.js';
 import { testServices } from '../support/services.js';
 import { guid, member, NOW, team, user } from '../support/fixtures.js';
 
@@ -17,7 +18,7 @@ describe('GET /api/users/{userId}', () => {
 
   beforeAll(async () => {
     const services = testServices();
-    const report = await services.tables.applyWrites([
+    const report = await tablesOf(services).applyWrites([
       writes.createUser(
         user(userId, {
           userRole: 'proxy_admin',
@@ -64,7 +65,7 @@ describe('GET /api/users/{userId}', () => {
 
   /** Adds a user to the tables the other tests read. */
   async function testServicesFor(id: string) {
-    await getServices().tables.applyWrites([writes.createUser(user(id))]);
+    await tablesOf(getServices()).applyWrites([writes.createUser(user(id))]);
   }
 
   it('answers the user and their teams, with aliases and archived from the team rows', async () => {

@@ -62,7 +62,7 @@ describe('sign-in with ENTRA_CLIENT_CERTIFICATE_PATH and no client secret', () =
 
     expect(response.status, response.text).toBe(302);
     expect(response.location).toBe('/api/health');
-    expect((await services.store.readUser(BEN)).user).toMatchObject({
+    expect((await services.repository.readUser(BEN)).user).toMatchObject({
       userId: BEN,
       displayName: 'Ben Okafor',
     });

@@ -54,7 +54,7 @@ function cancelSignIn(authorize: URL) {
 const callback = steps.callback;
 
 async function userRow(userId: string) {
-  return (await services.store.readUser(userId)).user;
+  return (await services.repository.readUser(userId)).user;
 }
 
 describe('GET /api/sso/login', () => {
@@ -254,7 +254,7 @@ describe.skipIf(skipBrowserTests)('the sign-in in a browser', () => {
 
     const user = await userRow(AVA);
     expect(user).toMatchObject({ userId: AVA, displayName: 'Ava Patel' });
-    const team = await services.store.readTeamMembership(EVALS_GROUP, AVA);
+    const team = await services.repository.readTeam(EVALS_GROUP);
     expect(team.team?.teamAlias).toBe('Production LLM Evals Group');
     // No log line of the whole run carries a code, a token or the cookie.
     const logs = hostLogs.join('\n');

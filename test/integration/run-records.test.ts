@@ -1,20 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { PlannedChange } from '../../shared/sync/planner.js';
+import { createRepository } from '../../shared/store/index.js';
 import {
   AUDIT_ENTRIES_PER_PARTITION,
   auditWrites,
-  runAudit,
-} from '../../shared/sync/run-records.js';
-import { testTableStore } from '../support/tables.js';
+  type AuditEntry,
+} from '../../shared/store/run-log.js';
+import { member } from '../support/fixtures.js';
+import { testTables } from '../support/tables.js';
 
-function changes(count: number): { change: PlannedChange; outcome: string }[] {
+function changes(count: number): AuditEntry[] {
   return Array.from({ length: count }, (_, index) => ({
-    change: {
+    operation: {
       kind: 'membership-added',
       teamId: 'team',
       userId: `user-${index}`,
+      member: member('team', `user-${index}`),
       reason: 'member of the group in Entra ID',
-      writes: [],
     },
     outcome: 'applied',
   }));
@@ -22,7 +23,7 @@ function changes(count: number): { change: PlannedChange; outcome: string }[] {
 
 describe('the audit log', () => {
   it('spreads a large run over partitions of 1,000 and reads it back whole, in plan order', async () => {
-    const tables = testTableStore();
+    const tables = testTables();
     const runId = '2026-11-30T10:00:00.000Z-aaaaaa';
     const writes = auditWrites(runId, changes(2_500));
     expect(new Set(writes.map((write) => write.partitionKey))).toEqual(
@@ -37,10 +38,10 @@ describe('the audit log', () => {
     ]);
     expect(report.applied).toBe(2_506);
 
-    const audit = await runAudit(tables, runId);
+    const audit = await createRepository(tables).runAudit(runId);
     expect(audit).toHaveLength(2_500);
     expect(audit.map((entry) => entry.userId)).toEqual(
-      changes(2_500).map((entry) => entry.change.userId),
+      Array.from({ length: 2_500 }, (_, index) => `user-${index}`),
     );
   });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isServiceError } from '../../shared/errors.js';
-import { SyncStore, writes, type Team, type User } from '../../shared/store/index.js';
+import { createRepository } from '../../shared/store/index.js';
+import * as writes from '../../shared/store/writes.js';
+import type { Team, User } from '../../shared/sync/model.js';
 import { member, NOW, team as teamFixture, user as userFixture } from '../support/fixtures.js';
-import { testTableStore } from '../support/tables.js';
+import { testTables } from '../support/tables.js';
 
 const EVALS = '6f1c2a3e-0000-4000-8000-000000000001';
 const ADA = 'a1b2c3d4-0000-4000-8000-000000000001';
@@ -22,10 +24,10 @@ function user(overrides: Partial<User> = {}): User {
   return userFixture(ADA, overrides);
 }
 
-describe('the Table Storage store against Azurite', () => {
+describe('the tables beneath the repository, against Azurite', () => {
   it('round-trips a team, a user and a membership written to both partitions', async () => {
-    const tables = testTableStore();
-    const store = new SyncStore(tables);
+    const tables = testTables();
+    const store = createRepository(tables);
     const theTeam = team();
     const theUser = user();
     const report = await tables.applyWrites([
@@ -57,7 +59,7 @@ describe('the Table Storage store against Azurite', () => {
   });
 
   it('stores lists as JSON strings and booleans as booleans, as the proxy reads them', async () => {
-    const tables = testTableStore();
+    const tables = testTables();
     const theTeam = team({ models: ['gpt-4o', 'gpt-4o-mini'] });
     await tables.applyWrites([writes.createTeam(theTeam)]);
     const raw = await tables.readEntity('teams', theTeam.teamId, 'team');
@@ -68,17 +70,17 @@ describe('the Table Storage store against Azurite', () => {
   });
 
   it('creates conditionally: a second create of the same team reports exists and changes nothing', async () => {
-    const tables = testTableStore();
+    const tables = testTables();
     await tables.applyWrites([writes.createTeam(team())]);
     const second = await tables.applyWrites([writes.createTeam(team({ maxBudget: 5 }))]);
     expect(second.results[0]?.outcome).toBe('exists');
     expect(second.applied).toBe(0);
-    const stored = await new SyncStore(tables).readTeam(team().teamId);
+    const stored = await createRepository(tables).readTeam(team().teamId);
     expect(stored.team?.maxBudget).toBe(100);
   });
 
   it('writes a transaction of 100 entities in one request', async () => {
-    const tables = testTableStore();
+    const tables = testTables();
     const teamId = 'team-hundred';
     const batch = Array.from({ length: 100 }, (_, index) =>
       writes.createTeamMember(member(teamId, `user-${index}`)),
@@ -89,7 +91,7 @@ describe('the Table Storage store against Azurite', () => {
   });
 
   it('splits 250 entities of one partition into transactions of at most 100', async () => {
-    const tables = testTableStore();
+    const tables = testTables();
     const teamId = 'team-250';
     const batch = Array.from({ length: 250 }, (_, index) =>
       writes.createTeamMember(member(teamId, `user-${index}`)),
@@ -100,7 +102,7 @@ describe('the Table Storage store against Azurite', () => {
   });
 
   it('retries a failed transaction write by write so one existing entity does not block the rest', async () => {
-    const tables = testTableStore();
+    const tables = testTables();
     const teamId = 'team-mixed';
     await tables.applyWrites([writes.createTeamMember(member(teamId, 'user-3'))]);
     const batch = Array.from({ length: 6 }, (_, index) =>
@@ -114,8 +116,8 @@ describe('the Table Storage store against Azurite', () => {
   });
 
   it('reports a stale ETag as a coded conflict and leaves the entity as the other writer left it', async () => {
-    const tables = testTableStore();
-    const store = new SyncStore(tables);
+    const tables = testTables();
+    const store = createRepository(tables);
     await tables.applyWrites([writes.createTeam(team())]);
     const read = await store.readTeam(team().teamId);
     const etag = read.team?.etag ?? '';
@@ -138,8 +140,8 @@ describe('the Table Storage store against Azurite', () => {
   });
 
   it('deletes only with the ETag that was read, and treats an already-deleted entity as missing', async () => {
-    const tables = testTableStore();
-    const store = new SyncStore(tables);
+    const tables = testTables();
+    const store = createRepository(tables);
     const theMember = member('team-d', 'user-d');
     await tables.applyWrites([writes.createTeamMember(theMember)]);
     const read = (await store.readTeam('team-d')).members.get('user-d');
@@ -173,7 +175,7 @@ describe('the Table Storage store against Azurite', () => {
   });
 
   it('merges without dropping properties an operator added by hand', async () => {
-    const tables = testTableStore();
+    const tables = testTables();
     await tables.applyWrites([writes.createTeam(team())]);
     await tables.applyWrites([
       {
@@ -185,7 +187,7 @@ describe('the Table Storage store against Azurite', () => {
         etag: '*',
       },
     ]);
-    const read = await new SyncStore(tables).readTeam(team().teamId);
+    const read = await createRepository(tables).readTeam(team().teamId);
     await tables.applyWrites([
       writes.updateTeam(team().teamId, { entraDisplayName: 'Evals' }, read.team?.etag ?? ''),
     ]);
@@ -194,7 +196,7 @@ describe('the Table Storage store against Azurite', () => {
   });
 
   it('pages through continuation tokens past 1,000 entities', async () => {
-    const tables = testTableStore();
+    const tables = testTables();
     const batch = Array.from({ length: 1_234 }, (_, index) =>
       writes.createTeamMember(member(`team-${index % 3}`, `user-${index}`)),
     );
@@ -210,7 +212,9 @@ describe('the Table Storage store against Azurite', () => {
       count += 1;
     }
     expect(count).toBe(1_234);
-    const all = await new SyncStore(tables).readAllTeams();
+    const all = await createRepository(tables)
+      .read({ kind: 'tenant' })
+      .then((state) => state.teams);
     expect([...all.values()].reduce((sum, record) => sum + record.members.size, 0)).toBe(1_234);
   });
 
@@ -221,7 +225,7 @@ describe('the Table Storage store against Azurite', () => {
     ['a question mark', 'team?1'],
     ['a control character', 'team\u00071'],
   ])('rejects a key with %s before sending anything', async (_label, teamId) => {
-    const tables = testTableStore();
+    const tables = testTables();
     let caught: unknown;
     try {
       await tables.applyWrites([writes.createTeam(team({ teamId }))]);
@@ -233,7 +237,7 @@ describe('the Table Storage store against Azurite', () => {
   });
 
   it('creates its tables on first use, with the configured prefix', async () => {
-    const tables = testTableStore('Pfx' + Date.now().toString(36));
+    const tables = testTables('Pfx' + Date.now().toString(36));
     expect(tables.tableName('teams')).toMatch(/^Pfx\w+Teams$/);
     const page = await tables.listPage('users', {});
     expect(page.entities).toEqual([]);

@@ -6,7 +6,6 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { generateTenant } from '../../dev/tenant/generate.js';
 import { syncSignedInUser } from '../../shared/sync/sign-in.js';
 import { reconcile } from '../../shared/sync/reconcile.js';
-import { recentRuns, runAudit } from '../../shared/sync/run-records.js';
 import type { DirectoryReader } from '../../shared/graph/index.js';
 import {
   assignedGroupIds,
@@ -155,7 +154,7 @@ describe('a generated tenant', () => {
     expect(otherMembers.teamSide.has(otherLeaver)).toBe(
       membersOf(sim.admin.getState(), other).has(otherLeaver),
     );
-    const [stored] = await recentRuns(target.tables, 1);
+    const [stored] = await target.repository.recentRuns(1);
     expect(stored).toMatchObject({ outcome: 'partial', incompleteGroups: record.incompleteGroups });
 
     sim.faults.clear();
@@ -189,7 +188,7 @@ describe('a generated tenant', () => {
       { trigger: 'cli' },
     );
     expect(between.record.outcome).toBe('succeeded');
-    const audit = await runAudit(target.tables, between.record.runId);
+    const audit = await target.repository.runAudit(between.record.runId);
     const alreadyDone = audit.filter((entry) => entry.outcome === 'already-done');
     expect(alreadyDone.length).toBeGreaterThan(signIns.length);
     expect(between.record.summary?.usersCreated).toBe(
@@ -226,7 +225,7 @@ describe('a generated tenant', () => {
     expect(removedEverywhere).toBe(true);
     expect(stale.record.summary?.conflicts).toBe(2);
     expect(stale.record.summary?.membershipsRemoved).toBe(0);
-    const entries = await runAudit(target.tables, stale.record.runId);
+    const entries = await target.repository.runAudit(stale.record.runId);
     expect(entries).toContainEqual(
       expect.objectContaining({ kind: 'membership-removed', userId, outcome: 'conflict' }),
     );

@@ -11,7 +11,7 @@ import { createServices, type Services } from '../../shared/services.js';
 import type { TableRole } from '../../shared/store/index.js';
 import { reconcile, type ReconcileOptions } from '../../shared/sync/reconcile.js';
 import type { RunRecord } from '../../shared/sync/run-records.js';
-import { uniqueTablePrefix } from '../support/tables.js';
+import { allTeams, allUsers, tablesOf, uniqueTablePrefix } from '../support/tables.js';
 import { testSettings } from '../support/services.js';
 
 export { S, SAMPLE } from '../support/sample-tenant.js';
@@ -54,7 +54,7 @@ export async function tableContents(
   services: Services,
   role: TableRole,
 ): Promise<Record<string, unknown>[]> {
-  const client = await services.tables.table(role);
+  const client = await tablesOf(services).table(role);
   const entities: Record<string, unknown>[] = [];
   for await (const entity of client.listEntities()) entities.push({ ...entity });
   return entities.sort((a, b) =>
@@ -109,8 +109,8 @@ export async function entraMembers(
   teamId: string,
 ): Promise<{ teamSide: Set<string>; userSide: Set<string> }> {
   const [team, users] = await Promise.all([
-    services.store.readTeam(teamId),
-    services.store.readAllUsers(),
+    services.repository.readTeam(teamId),
+    allUsers(services),
   ]);
   const teamSide = new Set(
     [...team.members.values()].filter((m) => m.source === 'entra').map((m) => m.userId),
@@ -133,10 +133,7 @@ export async function expectTablesMatchEntra(
   state: ParsedTenantData,
   membership: 'transitive' | 'direct' = 'transitive',
 ): Promise<void> {
-  const [teams, users] = await Promise.all([
-    services.store.readAllTeams(),
-    services.store.readAllUsers(),
-  ]);
+  const [teams, users] = await Promise.all([allTeams(services), allUsers(services)]);
   const assigned = new Set(assignedGroupIds(state));
   const profiles = new Map(state.users.map((user) => [user.id, user]));
   const linksOf = (teamId: string) =>

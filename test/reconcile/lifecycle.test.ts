@@ -6,9 +6,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isServiceError } from '../../shared/errors.js';
 import type { Services } from '../../shared/services.js';
-import type { EntityProperties, TableRole } from '../../shared/store/index.js';
+import type { TableRole } from '../../shared/store/index.js';
+import type { EntityProperties } from '../../shared/store/entities.js';
 import { reconcile } from '../../shared/sync/reconcile.js';
-import { recentRuns, runAudit } from '../../shared/sync/run-records.js';
 import {
   S,
   SAMPLE,
@@ -20,6 +20,7 @@ import {
   tableContents,
 } from './helpers.js';
 import { useSimulatedTenant } from '../support/tenant-fixture.js';
+import { tablesOf } from '../support/tables.js';
 
 const DEFAULTS = {
   DEFAULT_TEAM_PARAMS: JSON.stringify({
@@ -55,7 +56,7 @@ async function operatorWrites(
   rowKey: string,
   properties: EntityProperties,
 ): Promise<void> {
-  const client = await target.tables.table(role);
+  const client = await tablesOf(target).table(role);
   await client.upsertEntity({ partitionKey, rowKey, ...properties }, 'Merge');
 }
 
@@ -65,7 +66,7 @@ async function operatorDeletes(
   partitionKey: string,
   rowKey: string,
 ): Promise<void> {
-  const client = await target.tables.table(role);
+  const client = await tablesOf(target).table(role);
   await client.deleteEntity(partitionKey, rowKey);
 }
 
@@ -87,7 +88,7 @@ async function manualMembership(target: Services, teamId: string, userId: string
 }
 
 async function entity(target: Services, role: TableRole, partitionKey: string, rowKey: string) {
-  const client = await target.tables.table(role);
+  const client = await tablesOf(target).table(role);
   return client.getEntity(partitionKey, rowKey);
 }
 
@@ -150,10 +151,10 @@ describe('a first run', () => {
       source: 'entra',
     });
     // Gus is assigned directly (a user, not a group) and in no assigned group.
-    expect((await target.store.readUser(S.gus)).user).toBeUndefined();
+    expect((await target.repository.readUser(S.gus)).user).toBeUndefined();
 
     // One audit entry per change, in the run's partition.
-    const audit = await runAudit(target.tables, record.runId);
+    const audit = await target.repository.runAudit(record.runId);
     expect(audit).toHaveLength(9);
     expect(audit[0]).toMatchObject({
       rowKey: '0000000',
@@ -172,8 +173,8 @@ describe('a first run', () => {
     expect(second.outcome).toBe('succeeded');
     expect(second.summary).toMatchObject({ tableWrites: 0, teamsCreated: 0, usersUpdated: 0 });
     expect(await snapshot(target)).toEqual(before);
-    expect(await runAudit(target.tables, second.runId)).toEqual([]);
-    const runs = await recentRuns(target.tables, 10);
+    expect(await target.repository.runAudit(second.runId)).toEqual([]);
+    const runs = await target.repository.recentRuns(10);
     expect(runs.map((r) => r.runId)).toEqual([second.runId, expect.any(String)]);
   });
 });
@@ -199,7 +200,7 @@ describe('renames', () => {
       teamAlias: 'Evaluations',
       entraDisplayName: 'LLM Evals (prod)',
     });
-    const audit = await runAudit(target.tables, kept.runId);
+    const audit = await target.repository.runAudit(kept.runId);
     expect(audit).toEqual([
       expect.objectContaining({
         kind: 'team-renamed',
@@ -231,13 +232,13 @@ describe('assignment', () => {
       teamSide: new Set(),
       userSide: new Set(),
     });
-    const members = (await target.store.readTeam(S.evals)).members;
+    const members = (await target.repository.readTeam(S.evals)).members;
     expect([...members.keys()]).toEqual([S.elif]);
     expect(members.get(S.elif)).toMatchObject({ source: 'manual', role: 'admin' });
-    expect((await target.store.readUser(S.elif)).teams.get(S.evals)?.source).toBe('manual');
+    expect((await target.repository.readUser(S.elif)).teams.get(S.evals)?.source).toBe('manual');
     // Users are never deleted; Ava stays a member of the other team.
-    expect((await target.store.readUser(S.ben)).user).toBeDefined();
-    expect((await target.store.readUser(S.ava)).teams.has(S.prodTeam)).toBe(true);
+    expect((await target.repository.readUser(S.ben)).user).toBeDefined();
+    expect((await target.repository.readUser(S.ava)).teams.has(S.prodTeam)).toBe(true);
     await expectTablesMatchEntra(target, sim.admin.getState());
 
     sim.admin.assignGroup(S.evals);
@@ -249,7 +250,7 @@ describe('assignment', () => {
       archivedReason: '',
     });
     await expectTablesMatchEntra(target, sim.admin.getState());
-    expect((await target.store.readTeam(S.evals)).members.get(S.elif)?.source).toBe('manual');
+    expect((await target.repository.readTeam(S.evals)).members.get(S.elif)?.source).toBe('manual');
     expect((await run(target)).summary?.tableWrites).toBe(0);
   });
 
@@ -263,7 +264,9 @@ describe('assignment', () => {
     expect(record.summary).toMatchObject({ teamsArchived: 1, membershipsRemoved: 4 });
     expect(await entity(target, 'teams', S.evals, 'team')).toMatchObject({ archived: true });
     // Chen and Dana were only in the deleted group: their rows stay.
-    expect((await target.store.readUser(S.chen)).user).toMatchObject({ deletedInEntra: false });
+    expect((await target.repository.readUser(S.chen)).user).toMatchObject({
+      deletedInEntra: false,
+    });
     await expectTablesMatchEntra(target, sim.admin.getState());
   });
 });
@@ -277,7 +280,7 @@ describe('users', () => {
     const record = await run(target);
     expect(record.summary).toMatchObject({ membershipsRemoved: 2, tableWrites: 4 });
     expect((await entraMembers(target, S.evals)).teamSide).toEqual(new Set([S.ava, S.dana]));
-    expect((await target.store.readUser(S.ben)).user).toMatchObject({ deletedInEntra: false });
+    expect((await target.repository.readUser(S.ben)).user).toMatchObject({ deletedInEntra: false });
     await expectTablesMatchEntra(target, sim.admin.getState());
     expect((await run(target)).summary?.tableWrites).toBe(0);
   });
@@ -294,7 +297,9 @@ describe('users', () => {
       tableWrites: 2,
     });
     expect(await entity(target, 'users', S.ava, 'user')).toMatchObject({ accountEnabled: false });
-    expect((await target.store.readUser(S.chen)).user?.displayName).toBe('Chen Wei (contractor)');
+    expect((await target.repository.readUser(S.chen)).user?.displayName).toBe(
+      'Chen Wei (contractor)',
+    );
     await expectTablesMatchEntra(target, sim.admin.getState());
   });
 
@@ -304,13 +309,13 @@ describe('users', () => {
     sim.admin.deleteUser(S.ben);
     const record = await run(target);
     expect(record.summary).toMatchObject({ usersUpdated: 1, membershipsRemoved: 1 });
-    const ben = await target.store.readUser(S.ben);
+    const ben = await target.repository.readUser(S.ben);
     expect(ben.user).toMatchObject({
       deletedInEntra: true,
       userEmail: expect.any(String) as string,
     });
     expect(ben.teams.size).toBe(0);
-    expect((await target.store.readTeam(S.evals)).members.has(S.ben)).toBe(false);
+    expect((await target.repository.readTeam(S.evals)).members.has(S.ben)).toBe(false);
     // Deleted users are not asked about again.
     expect((await run(target)).summary?.tableWrites).toBe(0);
   });
@@ -333,9 +338,9 @@ describe('users', () => {
     sim.admin.deleteUser(S.gus);
     sim.admin.deleteUser(S.farah);
     await run(target);
-    expect((await target.store.readUser(S.gus)).user?.deletedInEntra).toBe(true);
-    expect((await target.store.readUser(S.gus)).teams.get(S.evals)?.source).toBe('manual');
-    expect((await target.store.readUser(S.farah)).user?.deletedInEntra).not.toBe(true);
+    expect((await target.repository.readUser(S.gus)).user?.deletedInEntra).toBe(true);
+    expect((await target.repository.readUser(S.gus)).teams.get(S.evals)?.source).toBe('manual');
+    expect((await target.repository.readUser(S.farah)).user?.deletedInEntra).not.toBe(true);
   });
 });
 
@@ -417,10 +422,10 @@ describe('what belongs to the operator', () => {
       notes: 'on call',
       displayName: 'Ava Patel-Smith',
     });
-    const team = await target.store.readTeam(S.evals);
+    const team = await target.repository.readTeam(S.evals);
     expect(team.members.get(S.elif)).toMatchObject({ source: 'manual', role: 'user' });
     expect(team.members.get(S.ben)).toMatchObject({ source: 'manual', role: 'admin' });
-    expect((await target.store.readUser(S.ben)).teams.get(S.evals)).toMatchObject({
+    expect((await target.repository.readUser(S.ben)).teams.get(S.evals)).toMatchObject({
       source: 'manual',
       role: 'admin',
     });
@@ -450,7 +455,7 @@ describe('what belongs to the operator', () => {
       source: 'entra',
       userEmail: 'chen.wei@mishikallm.onmicrosoft.com',
     });
-    expect((await target.store.readUser(S.dana)).teams.size).toBe(1);
+    expect((await target.repository.readUser(S.dana)).teams.size).toBe(1);
     expect((await run(target)).summary?.tableWrites).toBe(0);
   });
 });
@@ -480,10 +485,10 @@ describe('the mass-removal guard', () => {
     expect((await entraMembers(target, S.evals)).teamSide).toEqual(
       new Set([S.ava, S.ben, S.chen, S.dana, S.elif]),
     );
-    const audit = await runAudit(target.tables, held.runId);
+    const audit = await target.repository.runAudit(held.runId);
     expect(audit.filter((entry) => entry.outcome === 'held')).toHaveLength(3);
     // The record as stored says the same.
-    const [stored] = await recentRuns(target.tables, 1);
+    const [stored] = await target.repository.recentRuns(1);
     expect(stored).toMatchObject({ runId: held.runId, outcome: 'held', held: held.held });
 
     // Still held on the next run: nothing changed.
@@ -529,7 +534,7 @@ describe('an empty assignment list', () => {
     expect(isServiceError(error, 'sync_refused')).toBe(true);
     expect((error as Error).message).toContain('--allow-empty-assignments');
     expect(await snapshot(target)).toEqual(before);
-    const [failed] = await recentRuns(target.tables, 1);
+    const [failed] = await target.repository.recentRuns(1);
     expect(failed).toMatchObject({
       outcome: 'failed',
       error: { code: 'sync_refused' },
@@ -569,14 +574,16 @@ describe('a dry run', () => {
       usersCreated: 1,
       tableWrites: 0,
     });
-    expect(plan?.changes.map((change) => change.kind).sort()).toEqual([
+    expect(plan?.operations.map((operation) => operation.kind).sort()).toEqual([
       'membership-added',
       'membership-removed',
       'team-renamed',
       'user-created',
     ]);
     expect(await snapshot(target, roles)).toEqual(before);
-    expect((await recentRuns(target.tables, 10)).map((r) => r.runId)).not.toContain(record.runId);
+    expect((await target.repository.recentRuns(10)).map((r) => r.runId)).not.toContain(
+      record.runId,
+    );
     expect(await tableContents(target, 'audit')).toEqual(before.audit);
   });
 });

@@ -9,8 +9,9 @@ import { syncStatus } from '../../functions/sync-status.js';
 import { isServiceError } from '../../shared/errors.js';
 import { useServices, type Services } from '../../shared/services.js';
 import { reconcile } from '../../shared/sync/reconcile.js';
-import { acquireLease, recentRuns, type RunRecord } from '../../shared/sync/run-records.js';
+import type { RunRecord } from '../../shared/sync/run-records.js';
 import { invoke } from '../support/invoke.js';
+import { allTeams } from '../support/tables.js';
 import { useSimulatedTenant } from '../support/tenant-fixture.js';
 import { S, SAMPLE, run, servicesFor } from './helpers.js';
 
@@ -126,7 +127,7 @@ describe('the timer function', () => {
     const late: string[] = [];
     await reconcileOnSchedule(timer(true), context(late));
     expect(late[0]).toMatch(/^warning: .*past due/);
-    const runs = await recentRuns(target.tables, 5);
+    const runs = await target.repository.recentRuns(5);
     expect(runs.map((r) => r.trigger)).toEqual(['timer', 'timer']);
     expect(runs[0]?.summary?.tableWrites).toBe(0);
   });
@@ -162,7 +163,7 @@ describe('the lease', () => {
   it('refuses while another holder has it, and a dead holder lease expires', async () => {
     const target = services();
     const now = new Date();
-    await acquireLease(target.tables, 'someone-else', now, 60_000);
+    await target.repository.acquireLease('someone-else', now, 60_000);
     const error: unknown = await run(target).catch((caught: unknown) => caught);
     expect(isServiceError(error, 'sync_refused')).toBe(true);
     expect((error as Error).message).toContain('someone-else');
@@ -170,7 +171,7 @@ describe('the lease', () => {
     expect((await run(target, { dryRun: true })).outcome).toBe('succeeded');
 
     const expired = services();
-    await acquireLease(expired.tables, 'crashed-run', new Date(Date.now() - 3_600_000), 60_000);
+    await expired.repository.acquireLease('crashed-run', new Date(Date.now() - 3_600_000), 60_000);
     expect((await run(expired)).outcome).toBe('succeeded');
   });
 
@@ -192,7 +193,7 @@ describe('the lease', () => {
           },
           assignedGroups: async (...args) => {
             const later = new Date(Date.now() + 31 * 60_000);
-            await acquireLease(base.tables, 'the-next-run', later, 30 * 60_000);
+            await base.repository.acquireLease('the-next-run', later, 30 * 60_000);
             return reader.assignedGroups(...args);
           },
         };
@@ -201,8 +202,8 @@ describe('the lease', () => {
     const error: unknown = await run(target).catch((caught: unknown) => caught);
     expect(isServiceError(error, 'sync_refused')).toBe(true);
     expect((error as Error).message).toContain('outlived its lease');
-    expect(await base.store.readAllTeams()).toEqual(new Map());
-    const [record] = await recentRuns(base.tables, 1);
+    expect(await allTeams(base)).toEqual(new Map());
+    const [record] = await base.repository.recentRuns(1);
     expect(record?.outcome).toBe('failed');
   });
 });

@@ -7,11 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { syncMe } from '../../functions/sync-me.js';
 import { createDirectoryReader } from '../../shared/graph/index.js';
 import { createServices, useServices, type Services } from '../../shared/services.js';
-import { writes, type StoredEntity } from '../../shared/store/index.js';
+import type { StoredEntity } from '../../shared/store/entities.js';
+import * as writes from '../../shared/store/writes.js';
 import type { SignInResult } from '../../shared/sync/sign-in.js';
 import { invoke } from '../support/invoke.js';
 import { S } from '../support/sample-tenant.js';
 import { testSettings } from '../support/services.js';
+import { allTeams, tablesOf } from '../support/tables.js';
 import { useSimulatedTenant } from '../support/tenant-fixture.js';
 
 const { evals: EVALS, contractors: CONTRACTORS, prodTeam: PROD } = S;
@@ -69,7 +71,7 @@ async function signInOk(userId: string): Promise<SignInResult> {
 
 async function snapshot(services: Services, table: 'teams' | 'users'): Promise<StoredEntity[]> {
   const entities: StoredEntity[] = [];
-  for await (const entity of services.tables.listEntities(table)) entities.push(entity);
+  for await (const entity of tablesOf(services).listEntities(table)) entities.push(entity);
   return entities;
 }
 
@@ -78,7 +80,7 @@ describe('the walkthrough', () => {
     const services = servicesFor();
     const result = await signInOk(AVA);
 
-    const team = await services.store.readTeam(EVALS);
+    const team = await services.repository.readTeam(EVALS);
     expect(team.team).toMatchObject({
       teamId: EVALS,
       teamAlias: 'Production LLM Evals Group',
@@ -88,7 +90,7 @@ describe('the walkthrough', () => {
       createdBy: 'signin',
     });
     expect(team.members.get(AVA)).toMatchObject({ source: 'entra', role: 'user' });
-    expect((await services.store.readUser(AVA)).teams.get(EVALS)).toMatchObject({
+    expect((await services.repository.readUser(AVA)).teams.get(EVALS)).toMatchObject({
       source: 'entra',
     });
     expect(result.teams).toEqual([
@@ -105,12 +107,12 @@ describe('the walkthrough', () => {
   it('2. a user added to the group in Entra is a member after signing in', async () => {
     const services = servicesFor();
     await signInOk(AVA);
-    expect((await services.store.readTeam(EVALS)).members.has(ELIF)).toBe(false);
+    expect((await services.repository.readTeam(EVALS)).members.has(ELIF)).toBe(false);
 
     tenant.admin.addMember(EVALS, ELIF);
     const result = await signInOk(ELIF);
 
-    expect((await services.store.readTeam(EVALS)).members.get(ELIF)).toMatchObject({
+    expect((await services.repository.readTeam(EVALS)).members.get(ELIF)).toMatchObject({
       source: 'entra',
     });
     expect(result.changes.membershipsAdded).toContain(EVALS);
@@ -123,20 +125,20 @@ describe('the walkthrough', () => {
     const result = await signInOk(ELIF);
 
     expect(result.changes.teamsCreated).toEqual([PROD]);
-    const team = (await services.store.readTeam(PROD)).team;
+    const team = (await services.repository.readTeam(PROD)).team;
     expect(team).toMatchObject({
       teamAlias: 'Default MishikaLLM Prod Team',
       maxBudget: 100,
       budgetDuration: '30d',
       models: ['gpt-3.5-turbo'],
     });
-    const raw = await services.tables.readEntity('teams', PROD, 'team');
+    const raw = await tablesOf(services).readEntity('teams', PROD, 'team');
     expect(raw).toMatchObject({
       maxBudget: 100,
       budgetDuration: '30d',
       models: '["gpt-3.5-turbo"]',
     });
-    expect((await services.store.readUser(ELIF)).user).toMatchObject({
+    expect((await services.repository.readUser(ELIF)).user).toMatchObject({
       userRole: 'internal_user',
       maxBudget: 10,
       budgetDuration: '30d',
@@ -153,18 +155,18 @@ describe('sign-in sync', () => {
 
     expect(result.changes.membershipsRemoved).toEqual([EVALS]);
     expect(result.teams).toEqual([]);
-    expect((await services.store.readTeam(EVALS)).members.has(BEN)).toBe(false);
-    expect((await services.store.readUser(BEN)).teams.size).toBe(0);
+    expect((await services.repository.readTeam(EVALS)).members.has(BEN)).toBe(false);
+    expect((await services.repository.readUser(BEN)).teams.size).toBe(0);
   });
 
   it('counts members of a nested group (transitive), and not with GROUP_MEMBERSHIP=direct', async () => {
     const transitive = servicesFor();
     expect((await signInOk(CHEN)).teams.map((team) => team.teamId)).toEqual([EVALS]);
-    expect((await transitive.store.readTeam(EVALS)).members.has(CHEN)).toBe(true);
+    expect((await transitive.repository.readTeam(EVALS)).members.has(CHEN)).toBe(true);
 
     const direct = servicesFor({ GROUP_MEMBERSHIP: 'direct' });
     expect((await signInOk(CHEN)).teams).toEqual([]);
-    expect((await direct.store.readTeam(EVALS)).members.has(CHEN)).toBe(false);
+    expect((await direct.repository.readTeam(EVALS)).members.has(CHEN)).toBe(false);
     expect(
       tenant.admin.getState().groups.find((group) => group.id === CONTRACTORS)?.members,
     ).toContain(CHEN);
@@ -190,7 +192,7 @@ describe('sign-in sync', () => {
 
     const result = await signInOk(BEN);
     expect(result.teams.map((team) => team.teamId).sort()).toEqual([...assigned, EVALS].sort());
-    expect((await services.store.readUser(BEN)).teams.size).toBe(4);
+    expect((await services.repository.readUser(BEN)).teams.size).toBe(4);
   });
 
   it('pages through 120 assigned groups', async () => {
@@ -211,14 +213,14 @@ describe('sign-in sync', () => {
       .filter(([route]) => route.includes('appRoleAssignedTo'))
       .reduce((sum, [, count]) => sum + count, 0);
     expect(assignmentPages).toBe(3);
-    expect((await services.store.readAllTeams()).size).toBe(3);
+    expect((await allTeams(services)).size).toBe(3);
   });
 
   it('keeps a manual membership, never demoting or converting it', async () => {
     const services = servicesFor();
     await signInOk(AVA);
     // An operator adds Gus (not in the group) to the team by hand, as an admin.
-    await services.tables.applyWrites(
+    await tablesOf(services).applyWrites(
       writes.createMembership({
         teamId: EVALS,
         userId: GUS,
@@ -232,7 +234,7 @@ describe('sign-in sync', () => {
     expect(result.teams).toEqual([
       { teamId: EVALS, teamAlias: 'Production LLM Evals Group', role: 'admin', source: 'manual' },
     ]);
-    expect((await services.store.readTeam(EVALS)).members.get(GUS)).toMatchObject({
+    expect((await services.repository.readTeam(EVALS)).members.get(GUS)).toMatchObject({
       source: 'manual',
       role: 'admin',
     });
@@ -241,8 +243,8 @@ describe('sign-in sync', () => {
   it("keeps an operator's budget, models and alias", async () => {
     const services = servicesFor({ ASSIGNED_GROUPS_CACHE_SECONDS: '0' });
     await signInOk(AVA);
-    const team = (await services.store.readTeam(EVALS)).team;
-    await services.tables.applyWrites([
+    const team = (await services.repository.readTeam(EVALS)).team;
+    await tablesOf(services).applyWrites([
       writes.updateTeam(
         EVALS,
         { maxBudget: 2500, models: ['gpt-4o'], teamAlias: 'Evals (prod)' },
@@ -252,7 +254,7 @@ describe('sign-in sync', () => {
     await signInOk(BEN);
     tenant.admin.renameGroup(EVALS, 'LLM Evals');
     await signInOk(AVA);
-    expect((await services.store.readTeam(EVALS)).team).toMatchObject({
+    expect((await services.repository.readTeam(EVALS)).team).toMatchObject({
       maxBudget: 2500,
       models: ['gpt-4o'],
       teamAlias: 'Evals (prod)',
@@ -263,8 +265,8 @@ describe('sign-in sync', () => {
   it('answers with the team as this sign-in left it: renamed, restored', async () => {
     const services = servicesFor({ ASSIGNED_GROUPS_CACHE_SECONDS: '0' });
     await signInOk(AVA);
-    const team = (await services.store.readTeam(EVALS)).team;
-    await services.tables.applyWrites([
+    const team = (await services.repository.readTeam(EVALS)).team;
+    await tablesOf(services).applyWrites([
       writes.updateTeam(
         EVALS,
         { archived: true, archivedAt: 'x', archivedReason: 'x' },
@@ -285,7 +287,7 @@ describe('sign-in sync', () => {
     const [elif, ava] = await Promise.all([signInOk(ELIF), signInOk(AVA)]);
     const created = [elif, ava].filter((result) => result.changes.teamsCreated.includes(PROD));
     expect(created).toHaveLength(1);
-    const team = await services.store.readTeam(PROD);
+    const team = await services.repository.readTeam(PROD);
     expect([...team.members.keys()].sort()).toEqual([AVA, ELIF].sort());
     expect(
       (await snapshot(services, 'teams')).filter(
@@ -332,8 +334,8 @@ describe('sign-in sync', () => {
     const response = await signIn(BEN);
     expect(response.status).toBe(503);
     expect(response.json).toMatchObject({ error: 'graph_unavailable' });
-    expect((await services.store.readTeam(EVALS)).members.has(BEN)).toBe(true);
-    expect((await services.store.readUser(BEN)).teams.has(EVALS)).toBe(true);
+    expect((await services.repository.readTeam(EVALS)).members.has(BEN)).toBe(true);
+    expect((await services.repository.readUser(BEN)).teams.has(EVALS)).toBe(true);
   });
 
   it('retries throttled Graph requests within the sign-in and then succeeds', async () => {

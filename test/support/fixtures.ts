@@ -1,4 +1,4 @@
-import type { Team, TeamMember, User } from '../../shared/store/index.js';
+import type { Team, TeamMember, User } from '../../shared/sync/model.js';
 
 export const NOW = '2026-11-30T10:00:00.000Z';
 

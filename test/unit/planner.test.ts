@@ -1,14 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { isServiceError } from '../../shared/errors.js';
-import type { Stored, Team, TeamMember, User, UserTeamLink } from '../../shared/store/index.js';
+import { writesForAll } from '../../shared/store/operation-writes.js';
+import { rowsAfter } from '../../shared/store/rows-after.js';
+import type {
+  CurrentState,
+  Stored,
+  Team,
+  TeamMember,
+  User,
+  UserProfile,
+  UserTeamLink,
+} from '../../shared/sync/model.js';
+import { teamOf, userOf } from '../../shared/sync/operations.js';
 import {
   planSync,
-  planWrites,
-  type CurrentState,
   type DesiredState,
+  type Plan,
   type PlanOptions,
-  type UserProfile,
 } from '../../shared/sync/planner.js';
+import { summarise } from '../../shared/sync/summary.js';
 
 const NOW = '2026-11-30T12:00:00.000Z';
 const EARLIER = '2026-11-01T12:00:00.000Z';
@@ -17,6 +27,23 @@ const PROD = 'e0000000-0000-4000-8000-000000000002';
 const ADA = 'a0000000-0000-4000-8000-000000000001';
 const BOB = 'a0000000-0000-4000-8000-000000000002';
 const CAROL = 'a0000000-0000-4000-8000-000000000003';
+
+/** The entity writes the repository makes of a plan: the contract the proxy reads. */
+function planWrites(plan: Plan) {
+  return writesForAll(plan.operations).writes;
+}
+
+/** The summary of the plan as a dry run reports it: every operation counted as made. */
+function planSummary(plan: Plan) {
+  return summarise(
+    plan.operations.map((operation) => ({
+      operation,
+      outcome: 'planned' as const,
+      writes: { applied: 0, conflicts: 0, failed: 0 },
+    })),
+    plan.held,
+  );
+}
 
 const options: PlanOptions = {
   now: NOW,
@@ -165,8 +192,14 @@ function tenant(
 }
 
 function kinds(desired: DesiredState, state: CurrentState, planOptions: PlanOptions = options) {
-  return planSync(desired, state, planOptions).changes.map((change) =>
-    [change.kind, change.teamId, change.userId].filter((part) => part !== undefined).join(' '),
+  return labels(planSync(desired, state, planOptions).operations);
+}
+
+function labels(operations: Plan['operations']) {
+  return operations.map((operation) =>
+    [operation.kind, teamOf(operation), userOf(operation)]
+      .filter((part) => part !== undefined)
+      .join(' '),
   );
 }
 
@@ -177,7 +210,7 @@ describe('the planner: teams', () => {
       current([], [], []),
       options,
     );
-    expect(plan.changes).toHaveLength(1);
+    expect(plan.operations).toHaveLength(1);
     const [write] = planWrites(plan);
     expect(write).toEqual({
       table: 'teams',
@@ -220,7 +253,7 @@ describe('the planner: teams', () => {
       current([storedTeam(EVALS, 'Evals')], [], []),
       options,
     );
-    expect(plan.changes.map((change) => change.kind)).toEqual(['team-renamed']);
+    expect(plan.operations.map((operation) => operation.kind)).toEqual(['team-renamed']);
     expect(planWrites(plan)).toEqual([
       expect.objectContaining({
         action: 'merge',
@@ -240,7 +273,7 @@ describe('the planner: teams', () => {
     expect(planWrites(plan)).toEqual([
       expect.objectContaining({ properties: { entraDisplayName: 'LLM Evals' } }),
     ]);
-    expect(plan.changes[0]?.reason).toContain('alias chosen by an operator kept');
+    expect(plan.operations[0]?.reason).toContain('alias chosen by an operator kept');
   });
 
   it('archives a synced team whose group is no longer assigned and removes only its entra memberships', () => {
@@ -253,11 +286,10 @@ describe('the planner: teams', () => {
       ],
     );
     const plan = planSync(tenant({ [PROD]: { name: 'Prod', members: [] } }), state, options);
-    expect(
-      plan.changes.map((change) =>
-        `${change.kind} ${change.teamId ?? ''} ${change.userId ?? ''}`.trim(),
-      ),
-    ).toEqual([`team-archived ${EVALS}`, `membership-removed ${EVALS} ${ADA}`]);
+    expect(labels(plan.operations)).toEqual([
+      `team-archived ${EVALS}`,
+      `membership-removed ${EVALS} ${ADA}`,
+    ]);
     expect(planWrites(plan)[0]).toMatchObject({
       properties: {
         archived: true,
@@ -279,7 +311,7 @@ describe('the planner: teams', () => {
       current([archived], [], []),
       options,
     );
-    expect(plan.changes.map((change) => change.kind)).toEqual(['team-restored']);
+    expect(plan.operations.map((operation) => operation.kind)).toEqual(['team-restored']);
     expect(planWrites(plan)).toEqual([
       expect.objectContaining({
         properties: { archived: false, archivedAt: '', archivedReason: '' },
@@ -339,7 +371,10 @@ describe('the planner: memberships', () => {
       current([storedTeam(EVALS, 'Evals')], [], []),
       options,
     );
-    expect(plan.changes.map((change) => change.kind)).toEqual(['user-created', 'membership-added']);
+    expect(plan.operations.map((operation) => operation.kind)).toEqual([
+      'user-created',
+      'membership-added',
+    ]);
     expect(planWrites(plan)).toEqual([
       {
         table: 'users',
@@ -436,7 +471,7 @@ describe('the planner: memberships', () => {
       [{ teamId: EVALS, userId: ADA, side: 'team' }],
     );
     const plan = planSync(tenant({ [EVALS]: { name: 'Evals', members: [ADA] } }), state, options);
-    expect(plan.changes.map((change) => change.kind)).toEqual(['membership-repaired']);
+    expect(plan.operations.map((operation) => operation.kind)).toEqual(['membership-repaired']);
     expect(planWrites(plan)).toEqual([
       expect.objectContaining({
         table: 'users',
@@ -496,17 +531,17 @@ describe('the planner: memberships', () => {
       'e0000000-0000-4000-8000-000000000009': { name: 'New', members: [CAROL] },
     });
     const plan = planSync(desired, state, { ...options, maxMembershipRemovals: 1 });
-    expect(plan.held.map((change) => change.kind)).toEqual([
+    expect(plan.held.map((operation) => operation.kind)).toEqual([
       'team-archived',
       'membership-removed',
       'membership-removed',
     ]);
-    expect(plan.changes.map((change) => change.kind)).toEqual([
+    expect(plan.operations.map((operation) => operation.kind)).toEqual([
       'team-created',
       'user-created',
       'membership-added',
     ]);
-    expect(plan.summary).toMatchObject({
+    expect(planSummary(plan)).toMatchObject({
       membershipsHeld: 2,
       teamsHeld: 1,
       membershipsRemoved: 0,
@@ -524,7 +559,7 @@ describe('the planner: memberships', () => {
       maxMembershipRemovals: 1,
     });
     expect(plan.held).toEqual([]);
-    expect(plan.summary.membershipsRemoved).toBe(1);
+    expect(planSummary(plan).membershipsRemoved).toBe(1);
   });
 });
 
@@ -595,6 +630,214 @@ describe('the planner: users', () => {
       [EVALS]: { name: 'Evals', members: [ADA, BOB] },
       [PROD]: { name: 'Prod', members: [BOB] },
     });
-    expect(planSync(desired, state, options).changes).toEqual([]);
+    expect(planSync(desired, state, options).operations).toEqual([]);
+  });
+});
+
+/** A `groups`-scope desired state: the scoped groups still assigned, with their members. */
+function groupsScope(
+  scoped: string[],
+  groups: Record<string, { name: string; members?: string[] }>,
+  extra: Partial<DesiredState> = {},
+): DesiredState {
+  return { ...tenant(groups), scope: { kind: 'groups', groupIds: new Set(scoped) }, ...extra };
+}
+
+/** The state after every operation of the plan was written: what the next sync would read. */
+function afterApplying(state: CurrentState, plan: Plan): CurrentState {
+  const results = planWrites(plan).map((write, index) => ({
+    write,
+    outcome: 'applied' as const,
+    etag: `etag-after-${index}`,
+  }));
+  return rowsAfter(state, results);
+}
+
+describe('the planner: the groups scope', () => {
+  it('creates the team of a scoped group with its members and their users, and stops there', () => {
+    // Prod is assigned under another name and would be renamed by a full pass: not in scope.
+    const state = current([storedTeam(PROD, 'Prod')], [BOB], [{ teamId: PROD, userId: BOB }]);
+    const desired = groupsScope([EVALS], {
+      [EVALS]: { name: 'Evals', members: [ADA, BOB] },
+      [PROD]: { name: 'Prod renamed', members: [] },
+    });
+    const plan = planSync(desired, state, options);
+    expect(labels(plan.operations)).toEqual([
+      `team-created ${EVALS}`,
+      `user-created ${ADA}`,
+      `membership-added ${EVALS} ${ADA}`,
+      `membership-added ${EVALS} ${BOB}`,
+    ]);
+    expect(planWrites(plan)[0]).toMatchObject({
+      action: 'create',
+      partitionKey: EVALS,
+      properties: { teamAlias: 'Evals', source: 'entra', maxBudget: 100, createdBy: 'reconcile' },
+    });
+    expect(planSync(desired, afterApplying(state, plan), options).operations).toEqual([]);
+  });
+
+  it('renames and restores a scoped team and syncs its members: adds, removes, keeps manual ones', () => {
+    const archived = storedTeam(EVALS, 'Evals', {
+      archived: true,
+      archivedAt: EARLIER,
+      archivedReason: 'x',
+    });
+    const state = current(
+      [archived],
+      [ADA, BOB, CAROL],
+      [
+        { teamId: EVALS, userId: ADA },
+        { teamId: EVALS, userId: BOB, source: 'manual' },
+      ],
+    );
+    const desired = groupsScope([EVALS], { [EVALS]: { name: 'LLM Evals', members: [CAROL] } });
+    const plan = planSync(desired, state, options);
+    expect(labels(plan.operations)).toEqual([
+      `team-renamed ${EVALS}`,
+      `team-restored ${EVALS}`,
+      `membership-removed ${EVALS} ${ADA}`,
+      `membership-added ${EVALS} ${CAROL}`,
+    ]);
+    // The rename and the restore of one row are one merge, with the ETag both were planned on.
+    expect(planWrites(plan)[0]).toEqual({
+      table: 'teams',
+      action: 'merge',
+      partitionKey: EVALS,
+      rowKey: 'team',
+      properties: {
+        entraDisplayName: 'LLM Evals',
+        teamAlias: 'LLM Evals',
+        archived: false,
+        archivedAt: '',
+        archivedReason: '',
+      },
+      etag: `etag-team-${EVALS}`,
+    });
+    expect(planSync(desired, afterApplying(state, plan), options).operations).toEqual([]);
+  });
+
+  it('archives a scoped team whose group is no longer assigned, and removes its entra members', () => {
+    const state = current(
+      [storedTeam(EVALS, 'Evals'), storedTeam(PROD, 'Prod')],
+      [ADA, BOB],
+      [
+        { teamId: EVALS, userId: ADA },
+        { teamId: EVALS, userId: BOB, source: 'manual' },
+        { teamId: PROD, userId: ADA },
+      ],
+    );
+    // No scoped group is assigned any more: unlike a full pass, that is no reason to refuse.
+    const desired = groupsScope([EVALS], {});
+    const plan = planSync(desired, state, options);
+    expect(labels(plan.operations)).toEqual([
+      `team-archived ${EVALS}`,
+      `membership-removed ${EVALS} ${ADA}`,
+    ]);
+    expect(planWrites(plan)[0]).toMatchObject({
+      properties: { archived: true, archivedAt: NOW },
+    });
+    expect(planSync(desired, afterApplying(state, plan), options).operations).toEqual([]);
+  });
+
+  it('holds the removals and archives of a scoped sync past the mass-removal guard', () => {
+    const state = current(
+      [storedTeam(EVALS, 'Evals')],
+      [ADA, BOB],
+      [
+        { teamId: EVALS, userId: ADA },
+        { teamId: EVALS, userId: BOB },
+      ],
+    );
+    const plan = planSync(groupsScope([EVALS], {}), state, {
+      ...options,
+      maxMembershipRemovals: 1,
+    });
+    expect(plan.operations).toEqual([]);
+    expect(labels(plan.held)).toEqual([
+      `team-archived ${EVALS}`,
+      `membership-removed ${EVALS} ${ADA}`,
+      `membership-removed ${EVALS} ${BOB}`,
+    ]);
+    expect(plan.holdReason).toContain('2 membership removals exceed');
+  });
+
+  it('leaves teams and users outside the scope exactly as they are', () => {
+    // A full pass would archive Prod (unassigned), update Bob's name and drop his membership.
+    const state = current(
+      [storedTeam(EVALS, 'Evals'), storedTeam(PROD, 'Prod')],
+      [ADA, BOB],
+      [
+        { teamId: EVALS, userId: ADA },
+        { teamId: PROD, userId: BOB },
+        { teamId: PROD, userId: ADA, side: 'team' },
+      ],
+    );
+    const desired = groupsScope([EVALS], { [EVALS]: { name: 'Evals', members: [ADA] } });
+    expect(kinds(desired, state)).toEqual([]);
+    expect(
+      kinds(
+        tenant(
+          { [EVALS]: { name: 'Evals', members: [ADA] } },
+          { users: new Map([[ADA, PROFILES.get(ADA) ?? null]]) },
+        ),
+        state,
+      ),
+    ).toEqual([
+      `team-archived ${PROD}`,
+      `membership-removed ${PROD} ${ADA}`,
+      `membership-removed ${PROD} ${BOB}`,
+    ]);
+  });
+
+  it('keeps the profiles of scoped members in step, and leaves a scoped group not assigned and never synced alone', () => {
+    const state = current([storedTeam(EVALS, 'Evals')], [ADA], [{ teamId: EVALS, userId: ADA }]);
+    const desired = groupsScope([EVALS, PROD], {
+      [EVALS]: { name: 'Evals', members: [ADA] },
+    });
+    const renamed = new Map([[ADA, { ...profile(ADA, 'Ada'), displayName: 'Ada King' }]]);
+    const plan = planSync({ ...desired, users: renamed }, state, options);
+    expect(labels(plan.operations)).toEqual([`user-updated ${ADA}`]);
+    expect(planWrites(plan)).toEqual([
+      expect.objectContaining({ partitionKey: ADA, properties: { displayName: 'Ada King' } }),
+    ]);
+    expect(
+      planSync({ ...desired, users: renamed }, afterApplying(state, plan), options).operations,
+    ).toEqual([]);
+  });
+
+  it('leaves the members of a scoped group that could not be read as they are', () => {
+    const state = current([storedTeam(EVALS, 'Evals')], [ADA], [{ teamId: EVALS, userId: ADA }]);
+    expect(kinds(groupsScope([EVALS], { [EVALS]: { name: 'Evals' } }), state)).toEqual([]);
+  });
+});
+
+describe('the planner: planning again against the result', () => {
+  it('plans nothing after a full pass and after a sign-in', () => {
+    const state = current(
+      [storedTeam(EVALS, 'Evals', { archived: true }), storedTeam(PROD, 'Prod')],
+      [ADA, BOB],
+      [
+        { teamId: PROD, userId: BOB },
+        { teamId: PROD, userId: ADA, side: 'user' },
+      ],
+    );
+    const desired = tenant({
+      [EVALS]: { name: 'Evals (renamed)', members: [ADA, CAROL] },
+    });
+    const plan = planSync(desired, state, options);
+    expect(plan.operations.length).toBeGreaterThan(5);
+    expect(planSync(desired, afterApplying(state, plan), options).operations).toEqual([]);
+
+    const signIn: DesiredState = {
+      scope: { kind: 'user', userId: ADA },
+      assignedGroups: new Map([[PROD, { displayName: 'Prod' }]]),
+      members: new Map([[PROD, new Set([ADA])]]),
+      users: new Map([[ADA, PROFILES.get(ADA) ?? null]]),
+    };
+    const signInPlan = planSync(signIn, state, { ...options, actor: 'signin' });
+    const after = afterApplying(state, signInPlan);
+    expect(labels(planSync(signIn, after, { ...options, actor: 'signin' }).operations)).toEqual([
+      `user-signed-in ${ADA}`,
+    ]);
   });
 });

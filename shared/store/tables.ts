@@ -1,4 +1,9 @@
-import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import {
+  odata,
+  type TableClient,
+  type TableEntityResult,
+  type TransactionAction,
+} from '@azure/data-tables';
 import type { SyncServiceError } from '../errors.js';
 import { tableName, type TableClientFactory, type TableRole } from './connection.js';
 import type { EntityProperties, StoredEntity } from './entities.js';
@@ -32,10 +37,13 @@ export type WriteOutcome = 'applied' | 'exists' | 'conflict' | 'missing' | 'fail
 export interface WriteResult {
   readonly write: TableWrite;
   readonly outcome: WriteOutcome;
-  readonly error?: SyncServiceError;
+  /** The entity's new ETag, when the service returned one. */
+  readonly etag?: string | undefined;
+  readonly error?: SyncServiceError | undefined;
 }
 
 export interface ApplyReport {
+  /** One per write, in the order the writes were given. */
   readonly results: readonly WriteResult[];
   /** Entities actually written. */
   readonly applied: number;
@@ -46,6 +54,12 @@ export interface ApplyReport {
 export interface EntityPage {
   readonly entities: readonly StoredEntity[];
   readonly continuationToken: string | undefined;
+}
+
+/** A write with its place in the caller's list, so results come back in that order. */
+interface Indexed {
+  readonly index: number;
+  readonly write: TableWrite;
 }
 
 /** Table Storage takes at most 100 operations of one partition in a transaction. */
@@ -115,10 +129,11 @@ async function runPool<T>(
 }
 
 /**
- * Table Storage access by table role: tables are created on first use, reads page through
- * continuation tokens, and writes are grouped into per-partition transactions.
+ * Table Storage access by table role, beneath the repository: tables are created on first use,
+ * reads page through continuation tokens, and writes are grouped into per-partition
+ * transactions. Only the repository (and tests and benchmarks that look under it) use this.
  */
-export class TableStore {
+export class Tables {
   readonly #clientFor: TableClientFactory;
   readonly #prefix: string;
   readonly #ready = new Map<TableRole, Promise<TableClient>>();
@@ -165,9 +180,9 @@ export class TableStore {
   }
 
   async readPartition(role: TableRole, partitionKey: string): Promise<StoredEntity[]> {
-    const escaped = assertValidKey(partitionKey, 'partition key').replaceAll("'", "''");
+    const key = assertValidKey(partitionKey, 'partition key');
     const entities: StoredEntity[] = [];
-    for await (const entity of this.listEntities(role, `PartitionKey eq '${escaped}'`)) {
+    for await (const entity of this.listEntities(role, odata`PartitionKey eq ${key}`)) {
       entities.push(entity);
     }
     return entities;
@@ -228,32 +243,37 @@ export class TableStore {
       assertValidKey(write.partitionKey, `partition key of ${write.table}`);
       assertValidKey(write.rowKey, `row key of ${write.table}`);
     }
-    const partitions = new Map<string, TableWrite[]>();
-    for (const write of writes) {
+    const partitions = new Map<string, Indexed[]>();
+    writes.forEach((write, index) => {
       const key = `${write.table}\u0000${write.partitionKey}`;
       const group = partitions.get(key);
-      if (group === undefined) partitions.set(key, [write]);
-      else group.push(write);
-    }
-    const results: WriteResult[] = [];
+      if (group === undefined) partitions.set(key, [{ index, write }]);
+      else group.push({ index, write });
+    });
+    const results = new Array<WriteResult>(writes.length);
     let requests = 0;
     await runPool([...partitions.values()], options.concurrency ?? 16, async (group) => {
       for (const segment of segmentsOf(group)) {
-        if (segment.length === 1 && segment[0]?.action === 'delete') {
-          requests += 1;
-          results.push(await this.#applyOne(segment[0]));
-          continue;
-        }
         requests += 1;
-        const transactional = segment as Exclude<TableWrite, { action: 'delete' }>[];
-        const failure = await this.#submitTransaction(transactional);
-        if (failure === undefined) {
-          for (const write of segment) results.push({ write, outcome: 'applied' });
+        const [only] = segment;
+        if (segment.length === 1 && only?.write.action === 'delete') {
+          results[only.index] = await this.#applyOne(only.write);
           continue;
         }
-        for (const write of segment) {
+        const transactional = segment.map(({ write }) => write) as Exclude<
+          TableWrite,
+          { action: 'delete' }
+        >[];
+        const submitted = await this.#submitTransaction(transactional);
+        if (!(submitted instanceof Error)) {
+          segment.forEach(({ index, write }, position) => {
+            results[index] = { write, outcome: 'applied', etag: submitted[position] };
+          });
+          continue;
+        }
+        for (const { index, write } of segment) {
           requests += 1;
-          results.push(await this.#applyOne(write));
+          results[index] = await this.#applyOne(write);
         }
       }
     });
@@ -264,19 +284,18 @@ export class TableStore {
     };
   }
 
+  /** The new ETags, in the order of the writes; the error if the transaction failed. */
   async #submitTransaction(
     writes: readonly Exclude<TableWrite, { action: 'delete' }>[],
-  ): Promise<SyncServiceError | undefined> {
+  ): Promise<(string | undefined)[] | SyncServiceError> {
     const first = writes[0];
-    if (first === undefined) return undefined;
+    if (first === undefined) return [];
     const client = await this.table(first.table);
     try {
-      if (writes.length === 1) {
-        await this.#single(client, first);
-      } else {
-        await client.submitTransaction(writes.map(transactionAction));
-      }
-      return undefined;
+      if (writes.length === 1) return [await this.#single(client, first)];
+      const response = await client.submitTransaction(writes.map(transactionAction));
+      // Sub-responses come in the order of the operations (their row keys arrive URL-encoded).
+      return writes.map((_write, position) => response.subResponses[position]?.etag);
     } catch (error) {
       return toStoreError(error, `transaction on ${describeTarget(first)}`);
     }
@@ -285,52 +304,51 @@ export class TableStore {
   async #applyOne(write: TableWrite): Promise<WriteResult> {
     const client = await this.table(write.table);
     try {
-      await this.#single(client, write);
-      return { write, outcome: 'applied' };
+      return { write, outcome: 'applied', etag: await this.#single(client, write) };
     } catch (error) {
       const storeError = toStoreError(error, `${write.action} ${describeTarget(write)}`);
       return { write, outcome: outcomeOf(write, storeError), error: storeError };
     }
   }
 
-  async #single(client: TableClient, write: TableWrite): Promise<void> {
+  /** Sends one write; answers the entity's new ETag (none for a delete). */
+  async #single(client: TableClient, write: TableWrite): Promise<string | undefined> {
     const key = { partitionKey: write.partitionKey, rowKey: write.rowKey };
     switch (write.action) {
       case 'create':
-        await client.createEntity({ ...key, ...write.properties });
-        return;
+        return (await client.createEntity({ ...key, ...write.properties })).etag;
       case 'merge':
-        await client.updateEntity({ ...key, ...write.properties }, 'Merge', { etag: write.etag });
-        return;
+        return (
+          await client.updateEntity({ ...key, ...write.properties }, 'Merge', { etag: write.etag })
+        ).etag;
       case 'upsert':
-        await client.upsertEntity({ ...key, ...write.properties }, 'Merge');
-        return;
+        return (await client.upsertEntity({ ...key, ...write.properties }, 'Merge')).etag;
       case 'delete':
         await client.deleteEntity(key.partitionKey, key.rowKey, { etag: write.etag });
-        return;
+        return undefined;
     }
   }
 }
 
 /** Splits a partition's writes into transactions: no deletes, no row twice, at most 100. */
-function segmentsOf(writes: readonly TableWrite[]): TableWrite[][] {
-  const segments: TableWrite[][] = [];
-  let current: TableWrite[] = [];
+function segmentsOf(writes: readonly Indexed[]): Indexed[][] {
+  const segments: Indexed[][] = [];
+  let current: Indexed[] = [];
   let rows = new Set<string>();
   const close = () => {
     if (current.length > 0) segments.push(current);
     current = [];
     rows = new Set();
   };
-  for (const write of writes) {
-    if (write.action === 'delete') {
+  for (const entry of writes) {
+    if (entry.write.action === 'delete') {
       close();
-      segments.push([write]);
+      segments.push([entry]);
       continue;
     }
-    if (current.length >= MAX_TRANSACTION_SIZE || rows.has(write.rowKey)) close();
-    current.push(write);
-    rows.add(write.rowKey);
+    if (current.length >= MAX_TRANSACTION_SIZE || rows.has(entry.write.rowKey)) close();
+    current.push(entry);
+    rows.add(entry.write.rowKey);
   }
   close();
   return segments;

@@ -1,0 +1,78 @@
+/**
+ * The one repository over Table Storage: the only code that knows the tables. It reads what a
+ * scope needs, turns domain operations into entity writes and applies them conditionally,
+ * keeps the run records, audit log and lease, and answers the read API's queries.
+ */
+import type { CurrentState, TeamRecord, UserRecord, Stored, Team } from '../sync/model.js';
+import type { Operation } from '../sync/operations.js';
+import type { RunRecord } from '../sync/run-records.js';
+import type { StateQuery } from '../sync/scope.js';
+import { applyOperations, type ApplyResult } from './apply-operations.js';
+import type { StoredEntity } from './entities.js';
+import { assertValidKey } from './keys.js';
+import { acquireLease, type Lease } from './lease.js';
+import { findRun, recentRuns, runAudit, writeAudit, writeRun, type AuditEntry } from './run-log.js';
+import { readState, readTeam, readUser } from './scope-reads.js';
+import { teamRowPage, teamRows, type TeamRowPage } from './team-rows.js';
+import type { Tables } from './tables.js';
+
+export type { ApplyResult } from './apply-operations.js';
+export type { Lease } from './lease.js';
+export type { AuditEntry } from './run-log.js';
+export type { TeamRowPage } from './team-rows.js';
+
+export interface Repository {
+  /** The rows a scope's plan needs. */
+  read(query: StateQuery): Promise<CurrentState>;
+  /**
+   * Applies operations planned against `basis` (what `read` returned): each write conditional
+   * on the ETag it was planned against, packed into per-partition transactions. Answers each
+   * operation's outcome and the rows of `basis` as they stand after the writes.
+   */
+  apply(operations: readonly Operation[], basis: CurrentState): Promise<ApplyResult>;
+
+  /** A team's partition: its row and all its members. */
+  readTeam(teamId: string): Promise<TeamRecord>;
+  /** A user's partition: the user row and all the user's memberships. */
+  readUser(userId: string): Promise<UserRecord>;
+  teamRowPage(options: {
+    readonly pageSize: number;
+    readonly continuationToken: string | undefined;
+  }): Promise<TeamRowPage>;
+  teamRows(teamIds: readonly string[]): Promise<Map<string, Stored<Team>>>;
+
+  writeRun(record: RunRecord): Promise<void>;
+  writeAudit(runId: string, entries: readonly AuditEntry[]): Promise<void>;
+  recentRuns(limit: number): Promise<RunRecord[]>;
+  findRun(runId: string): Promise<RunRecord | undefined>;
+  /** A run's audit entries in plan order, as stored. */
+  runAudit(runId: string): Promise<StoredEntity[]>;
+  acquireLease(holder: string, now: Date, durationMs: number): Promise<Lease>;
+
+  /** Reads one page of each contract table (creating them if needed); answers their names. */
+  probe(): Promise<readonly string[]>;
+}
+
+export function createRepository(tables: Tables): Repository {
+  return {
+    read: (query) => readState(tables, query),
+    apply: (operations, basis) => applyOperations(tables, operations, basis),
+    readTeam: (teamId) => readTeam(tables, assertValidKey(teamId, 'team id')),
+    readUser: (userId) => readUser(tables, assertValidKey(userId, 'user id')),
+    teamRowPage: (options) => teamRowPage(tables, options),
+    teamRows: (teamIds) => teamRows(tables, teamIds),
+    writeRun: (record) => writeRun(tables, record),
+    writeAudit: (runId, entries) => writeAudit(tables, runId, entries),
+    recentRuns: (limit) => recentRuns(tables, limit),
+    findRun: (runId) => findRun(tables, runId),
+    runAudit: (runId) => runAudit(tables, runId),
+    acquireLease: (holder, now, durationMs) => acquireLease(tables, holder, now, durationMs),
+    async probe() {
+      await Promise.all([
+        tables.listPage('teams', { pageSize: 1 }),
+        tables.listPage('users', { pageSize: 1 }),
+      ]);
+      return [tables.tableName('teams'), tables.tableName('users')];
+    },
+  };
+}

@@ -1,0 +1,206 @@
+/**
+ * Run records (`SyncRuns`, newest first) and the audit log (`SyncAudit`, one entry per change,
+ * partitioned by run) as entities, and the queries that read them back.
+ */
+import { odata } from '@azure/data-tables';
+import type { Operation } from '../sync/operations.js';
+import type {
+  HeldChange,
+  IncompleteGroup,
+  RunOutcome,
+  RunRecord,
+  RunSummary,
+  RunTrigger,
+} from '../sync/run-records.js';
+import type { EntityProperties, StoredEntity } from './entities.js';
+import type { Tables, TableWrite } from './tables.js';
+
+const RUNS_PARTITION = 'runs';
+/** Table Storage caps a string property at 64 KiB; JSON lists are cut well below that. */
+const MAX_JSON_PROPERTY_CHARS = 30_000;
+const MAX_TICKS = 9_999_999_999_999;
+
+/**
+ * A run's audit entries are spread over partitions of at most this many entries, so a large
+ * first run writes them in parallel transactions instead of one ever-growing partition in series
+ * (measured: 25,000 entries in one partition took 124 s on Azurite, 93% of the run).
+ */
+export const AUDIT_ENTRIES_PER_PARTITION = 1000;
+
+export interface AuditEntry {
+  readonly operation: Operation;
+  readonly outcome: string;
+}
+
+/** Newest first in the table: the row key counts down from the run's start. */
+function runRowKey(record: RunRecord): string {
+  const suffix = record.runId.slice(record.startedAt.length + 1);
+  const ticks = MAX_TICKS - Date.parse(record.startedAt);
+  return `${String(ticks).padStart(13, '0')}-${suffix}`;
+}
+
+function limitedJson(items: readonly unknown[]): string {
+  const text = JSON.stringify(items);
+  if (text.length <= MAX_JSON_PROPERTY_CHARS) return text;
+  const kept: unknown[] = [];
+  let length = 2;
+  for (const item of items) {
+    const itemText = JSON.stringify(item);
+    if (length + itemText.length + 80 > MAX_JSON_PROPERTY_CHARS) break;
+    kept.push(item);
+    length += itemText.length + 1;
+  }
+  kept.push({ truncated: items.length - kept.length });
+  return JSON.stringify(kept);
+}
+
+const SUMMARY_FIELDS: readonly (keyof RunSummary)[] = [
+  'groups',
+  'teamsCreated',
+  'teamsRenamed',
+  'teamsArchived',
+  'teamsRestored',
+  'teamsHeld',
+  'usersCreated',
+  'usersUpdated',
+  'membershipsAdded',
+  'membershipsRemoved',
+  'membershipsRepaired',
+  'membershipsHeld',
+  'incompleteGroups',
+  'conflicts',
+  'failedWrites',
+  'graphRequests',
+  'tableWrites',
+  'durationMs',
+];
+
+export function runProperties(record: RunRecord): EntityProperties {
+  const properties: EntityProperties = {
+    runId: record.runId,
+    trigger: record.trigger,
+    startedAt: record.startedAt,
+    outcome: record.outcome,
+    heldJson: limitedJson(record.held),
+    incompleteGroupsJson: limitedJson(record.incompleteGroups),
+  };
+  if (record.endedAt !== undefined) properties.endedAt = record.endedAt;
+  if (record.holdReason !== undefined) properties.holdReason = record.holdReason;
+  if (record.error !== undefined) {
+    properties.errorCode = record.error.code;
+    properties.errorMessage = record.error.message;
+  }
+  if (record.summary !== undefined) {
+    for (const name of SUMMARY_FIELDS) properties[name] = record.summary[name];
+  }
+  return properties;
+}
+
+function parseList<T>(value: unknown): T[] {
+  if (typeof value !== 'string') return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? (parsed as T[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function runFromEntity(entity: StoredEntity): RunRecord {
+  const text = (name: string) => (typeof entity[name] === 'string' ? entity[name] : undefined);
+  const hasSummary = typeof entity.groups === 'number';
+  const summary = hasSummary
+    ? (Object.fromEntries(
+        SUMMARY_FIELDS.map((name) => [name, typeof entity[name] === 'number' ? entity[name] : 0]),
+      ) as unknown as RunSummary)
+    : undefined;
+  const errorCode = text('errorCode');
+  return {
+    runId: text('runId') ?? entity.rowKey,
+    trigger: (text('trigger') ?? 'timer') as RunTrigger,
+    startedAt: text('startedAt') ?? '',
+    endedAt: text('endedAt'),
+    outcome: (text('outcome') ?? 'failed') as RunOutcome,
+    summary,
+    holdReason: text('holdReason'),
+    held: parseList<HeldChange>(entity.heldJson),
+    incompleteGroups: parseList<IncompleteGroup>(entity.incompleteGroupsJson),
+    error:
+      errorCode === undefined
+        ? undefined
+        : { code: errorCode, message: text('errorMessage') ?? '' },
+  };
+}
+
+function auditPartition(runId: string, index: number): string {
+  return `${runId}~${String(Math.floor(index / AUDIT_ENTRIES_PER_PARTITION)).padStart(4, '0')}`;
+}
+
+/** One audit entry per change, in plan order, in the run's partitions `<runId>~0000`, `~0001`… */
+export function auditWrites(runId: string, entries: readonly AuditEntry[]): TableWrite[] {
+  return entries.map(({ operation, outcome }, index) => {
+    const teamId = 'teamId' in operation ? operation.teamId : undefined;
+    const userId = 'userId' in operation ? operation.userId : undefined;
+    return {
+      table: 'audit',
+      action: 'upsert',
+      partitionKey: auditPartition(runId, index),
+      rowKey: String(index).padStart(7, '0'),
+      properties: {
+        kind: operation.kind,
+        ...(teamId === undefined ? {} : { teamId }),
+        ...(userId === undefined ? {} : { userId }),
+        reason: operation.reason,
+        outcome,
+      },
+    };
+  });
+}
+
+export async function writeAudit(
+  tables: Tables,
+  runId: string,
+  entries: readonly AuditEntry[],
+): Promise<void> {
+  await tables.applyWrites(auditWrites(runId, entries));
+}
+
+export async function writeRun(tables: Tables, record: RunRecord): Promise<void> {
+  const report = await tables.applyWrites([
+    {
+      table: 'runs',
+      action: 'upsert',
+      partitionKey: RUNS_PARTITION,
+      rowKey: runRowKey(record),
+      properties: runProperties(record),
+    },
+  ]);
+  const failure = report.results.find((result) => result.outcome !== 'applied');
+  if (failure?.error !== undefined) throw failure.error;
+}
+
+export async function recentRuns(tables: Tables, limit: number): Promise<RunRecord[]> {
+  const page = await tables.listPage('runs', {
+    filter: odata`PartitionKey eq ${RUNS_PARTITION}`,
+    pageSize: limit,
+  });
+  return page.entities.slice(0, limit).map(runFromEntity);
+}
+
+/** The run record with this run id (the row key is not the run id: see runRowKey). */
+export async function findRun(tables: Tables, runId: string): Promise<RunRecord | undefined> {
+  const page = await tables.listPage('runs', {
+    filter: odata`PartitionKey eq ${RUNS_PARTITION} and runId eq ${runId}`,
+    pageSize: 1,
+  });
+  const entity = page.entities[0];
+  return entity === undefined ? undefined : runFromEntity(entity);
+}
+
+export async function runAudit(tables: Tables, runId: string): Promise<StoredEntity[]> {
+  // Every `<runId>~NNNN` partition: ':' sorts right after the digits.
+  const filter = odata`PartitionKey ge ${`${runId}~`} and PartitionKey lt ${`${runId}~:`}`;
+  const entries: StoredEntity[] = [];
+  for await (const entity of tables.listEntities('audit', filter)) entries.push(entity);
+  return entries;
+}

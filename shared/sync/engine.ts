@@ -1,0 +1,146 @@
+/**
+ * The sync engine: one planner, several scopes and triggers. For a scope it reads Entra and the
+ * tables, plans, has the repository apply the operations, and summarises the outcomes once.
+ */
+import type { Settings } from '../config/settings.js';
+import { SyncServiceError } from '../errors.js';
+import type { DirectoryReader } from '../graph/directory.js';
+import type { Clock } from '../services.js';
+import type { Repository } from '../store/index.js';
+import { groupsReader } from './groups-reader.js';
+import type { CurrentState } from './model.js';
+import { NO_WRITES, type OperationOutcome } from './outcomes.js';
+import type { ScopeReader } from './plan-inputs.js';
+import { planSync, type DesiredState, type Plan } from './planner.js';
+import type { IncompleteGroup, RunTrigger } from './run-records.js';
+import type { SyncScope } from './scope.js';
+import { summarise, type SyncSummary } from './summary.js';
+import { tenantReader } from './tenant-reader.js';
+import { userReader } from './user-reader.js';
+
+export type SyncTrigger = 'signin' | RunTrigger;
+
+export interface SyncEngineDependencies {
+  readonly repository: Repository;
+  readonly directory: DirectoryReader;
+  readonly clock: Clock;
+  readonly settings: Settings;
+}
+
+export interface SyncOptions {
+  /** Plan only: nothing is written and every operation's outcome is `planned`. */
+  readonly dryRun?: boolean | undefined;
+  /** Overrides MAX_MEMBERSHIP_REMOVALS_PER_RUN for this sync (how an operator releases a hold). */
+  readonly maxMembershipRemovals?: number | undefined;
+  readonly allowEmptyAssignments?: boolean | undefined;
+  readonly onProgress?: ((groupsDone: number, groupsTotal: number) => void) | undefined;
+  /** User scope: the token's `groups` claim, when complete and authoritative. */
+  readonly groupsClaim?: readonly string[] | undefined;
+  /** Runs before the writes (a full pass renews its lease there). */
+  readonly beforeWrite?: (() => Promise<void>) | undefined;
+  /**
+   * For a caller that answers at once (a sign-in): after a stale ETag, read the tables again
+   * and re-plan, a few times, then fail with `store_conflict`; a failed write fails the sync.
+   */
+  readonly untilSettled?: boolean | undefined;
+}
+
+export interface SyncResult {
+  readonly desired: DesiredState;
+  /** The last plan made (a sync that met a conflict plans again). */
+  readonly plan: Plan;
+  /** Every operation applied, over all attempts, with its outcome. */
+  readonly outcomes: readonly OperationOutcome[];
+  readonly summary: SyncSummary;
+  /** The rows that were read, as they stand after the writes. */
+  readonly rows: CurrentState;
+  readonly groups: number;
+  readonly incompleteGroups: readonly IncompleteGroup[];
+}
+
+export interface SyncEngine {
+  sync(scope: SyncScope, trigger: SyncTrigger, options?: SyncOptions): Promise<SyncResult>;
+}
+
+/** A stale ETag means someone wrote in between: read again and re-plan, a few times. */
+const MAX_ATTEMPTS = 3;
+
+function readerFor(
+  dependencies: SyncEngineDependencies,
+  scope: SyncScope,
+  options: SyncOptions,
+): ScopeReader {
+  const { directory, repository, settings } = dependencies;
+  switch (scope.kind) {
+    case 'user':
+      return userReader(directory, repository, settings, scope.userId, options.groupsClaim);
+    case 'groups':
+      return groupsReader(directory, repository, settings, scope.groupIds);
+    case 'tenant':
+      return tenantReader(directory, repository, settings, options.onProgress);
+  }
+}
+
+function describeScope(scope: SyncScope): string {
+  switch (scope.kind) {
+    case 'user':
+      return `user ${scope.userId}`;
+    case 'groups':
+      return `groups ${[...scope.groupIds].join(', ')}`;
+    case 'tenant':
+      return 'the tenant';
+  }
+}
+
+export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngine {
+  const { repository, clock, settings } = dependencies;
+  return {
+    async sync(scope, trigger, options = {}) {
+      const reader = readerFor(dependencies, scope, options);
+      const outcomes: OperationOutcome[] = [];
+      for (let attempt = 1; ; attempt += 1) {
+        const inputs = await reader.read();
+        const plan = planSync(inputs.desired, inputs.current, {
+          now: clock().toISOString(),
+          actor: trigger === 'signin' ? 'signin' : 'reconcile',
+          defaults: settings.defaults,
+          maxMembershipRemovals:
+            options.maxMembershipRemovals ?? settings.sync.maxMembershipRemovalsPerRun,
+          allowEmptyAssignments: options.allowEmptyAssignments ?? false,
+        });
+        const result = (rows: CurrentState): SyncResult => ({
+          desired: inputs.desired,
+          plan,
+          outcomes,
+          summary: summarise(outcomes, plan.held),
+          rows,
+          groups: inputs.groups,
+          incompleteGroups: inputs.incompleteGroups,
+        });
+
+        if (options.dryRun === true) {
+          for (const operation of plan.operations) {
+            outcomes.push({ operation, outcome: 'planned', writes: NO_WRITES });
+          }
+          return result(inputs.current);
+        }
+        await options.beforeWrite?.();
+        const applied = await repository.apply(plan.operations, inputs.current);
+        outcomes.push(...applied.outcomes);
+        if (options.untilSettled !== true) return result(applied.rows);
+
+        const failed = applied.outcomes.find((outcome) => outcome.outcome === 'failed');
+        if (failed?.error !== undefined) throw failed.error;
+        if (!applied.outcomes.some((outcome) => outcome.outcome === 'conflict')) {
+          return result(applied.rows);
+        }
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new SyncServiceError(
+            'store_conflict',
+            `the tables kept changing while ${describeScope(scope)} was synced (${MAX_ATTEMPTS} attempts)`,
+          );
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The tenant scope's inputs: all of the tables, then every assigned group's members from
+ * Graph, and the team members no complete group listed.
+ */
+import type { Settings } from '../config/settings.js';
+import type { DirectoryReader, EntraUser } from '../graph/directory.js';
+import type { Repository } from '../store/index.js';
+import { readGroupMembers } from './group-members.js';
+import type { CurrentState } from './model.js';
+import type { PlanInputs, ScopeReader } from './plan-inputs.js';
+import type { DesiredState } from './planner.js';
+import { profileFromEntra } from './profile.js';
+
+const TENANT = { kind: 'tenant' } as const;
+
+/** Members of some team whom Entra has not been asked about yet. */
+function knownTeamMembers(current: CurrentState): string[] {
+  return [...current.users.values()]
+    .filter((record) => record.user?.deletedInEntra !== true && record.teams.size > 0)
+    .map((record) => record.userId);
+}
+
+export function tenantReader(
+  directory: DirectoryReader,
+  repository: Repository,
+  settings: Settings,
+  onProgress?: (groupsDone: number, groupsTotal: number) => void,
+): ScopeReader {
+  let entra: Omit<PlanInputs, 'current'> | undefined;
+
+  const readEntra = async (current: CurrentState): Promise<Omit<PlanInputs, 'current'>> => {
+    const assigned = await directory.assignedGroups({ maxAgeSeconds: 0 });
+    const groupIds = assigned.map((group) => group.id.toLowerCase());
+    const { members, users, incompleteGroups } = await readGroupMembers(
+      directory,
+      groupIds,
+      settings.sync.groupMembership,
+      onProgress,
+    );
+    // Team members the tables know but no complete group listed: ask Graph about them, so that
+    // a deleted or disabled member (a manual one, or one who just left their groups) is brought
+    // up to date. Users in no team at all are left to their next sign-in: looking them up on
+    // every run would cost a Graph call per departed user forever.
+    const unseen = knownTeamMembers(current).filter((userId) => !users.has(userId));
+    if (unseen.length > 0) {
+      const found: ReadonlyMap<string, EntraUser | null> = await directory.users(unseen);
+      for (const userId of unseen) {
+        const user = found.get(userId);
+        if (user === undefined) continue;
+        users.set(userId, user === null ? null : profileFromEntra(user));
+      }
+    }
+    const desired: DesiredState = {
+      scope: TENANT,
+      assignedGroups: new Map(
+        assigned.map((group) => [group.id.toLowerCase(), { displayName: group.displayName }]),
+      ),
+      members,
+      users,
+    };
+    return { desired, groups: groupIds.length, incompleteGroups };
+  };
+
+  return {
+    async read() {
+      // The tables first: which team members Entra must be asked about depends on them.
+      const current = await repository.read(TENANT);
+      entra ??= await readEntra(current);
+      return { ...entra, current };
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * The user scope's inputs (a sign-in): the user's profile and groups from Graph (or the
+ * token's complete `groups` claim), then the user's partition and one row per team in view.
+ * Graph failures stop here, before anything is written, so a throttled or failing Graph never
+ * removes a membership.
+ */
+import type { Settings } from '../config/settings.js';
+import { SyncServiceError } from '../errors.js';
+import type { DirectoryReader } from '../graph/directory.js';
+import type { Repository } from '../store/index.js';
+import type { CurrentState, UserProfile } from './model.js';
+import type { PlanInputs, ScopeReader } from './plan-inputs.js';
+import type { DesiredState } from './planner.js';
+import { profileFromEntra } from './profile.js';
+
+interface UserInEntra {
+  readonly profile: UserProfile;
+  /** The assigned groups the user belongs to, by id. */
+  readonly groups: ReadonlyMap<string, { readonly displayName: string }>;
+}
+
+async function readUserInEntra(
+  directory: DirectoryReader,
+  settings: Settings,
+  userId: string,
+  groupsClaim: readonly string[] | undefined,
+): Promise<UserInEntra> {
+  const [fromGraph, assigned] = await Promise.all([
+    groupsClaim === undefined
+      ? directory.userWithGroups(userId, settings.sync.groupMembership)
+      : directory.users([userId]).then((users) => ({
+          user: users.get(userId) ?? undefined,
+          groupIds: new Set(groupsClaim),
+        })),
+    directory.assignedGroups(),
+  ]);
+  if (fromGraph.user === undefined) {
+    throw new SyncServiceError(
+      'graph_incomplete',
+      `Entra ID has no user with object id ${userId}; the sign-in cannot be synced`,
+    );
+  }
+  const groupIds = new Set([...fromGraph.groupIds].map((id) => id.toLowerCase()));
+  return {
+    profile: profileFromEntra(fromGraph.user),
+    groups: new Map(
+      assigned
+        .filter((group) => groupIds.has(group.id.toLowerCase()))
+        .map((group) => [group.id.toLowerCase(), { displayName: group.displayName }]),
+    ),
+  };
+}
+
+/** The user belongs exactly to their assigned groups' teams among those in view. */
+function desiredFor(userId: string, entra: UserInEntra, current: CurrentState): DesiredState {
+  const members = new Map<string, ReadonlySet<string>>();
+  for (const teamId of current.teams.keys()) {
+    members.set(teamId, entra.groups.has(teamId) ? new Set([userId]) : new Set());
+  }
+  return {
+    scope: { kind: 'user', userId },
+    assignedGroups: entra.groups,
+    members,
+    users: new Map([[userId, entra.profile]]),
+  };
+}
+
+export function userReader(
+  directory: DirectoryReader,
+  repository: Repository,
+  settings: Settings,
+  userId: string,
+  groupsClaim: readonly string[] | undefined,
+): ScopeReader {
+  let entra: UserInEntra | undefined;
+  const inputs = async (known: UserInEntra): Promise<PlanInputs> => {
+    const current = await repository.read({
+      kind: 'user',
+      userId,
+      teamIds: new Set(known.groups.keys()),
+    });
+    return {
+      desired: desiredFor(userId, known, current),
+      current,
+      groups: known.groups.size,
+      incompleteGroups: [],
+    };
+  };
+  return {
+    async read() {
+      entra ??= await readUserInEntra(directory, settings, userId, groupsClaim);
+      return inputs(entra);
+    },
+  };
+}
