@@ -1,7 +1,6 @@
 import type { InvocationContext, Timer } from '@azure/functions';
 import { getServices } from '../shared/services.js';
-import { reconcile } from '../shared/sync/reconcile.js';
-import { runLine } from '../shared/sync/report.js';
+import { reconcile, runLine } from '../shared/sync/index.js';
 import { timerFunction } from './registry.js';
 
 export async function reconcileOnSchedule(timer: Timer, context: InvocationContext): Promise<void> {

@@ -8,7 +8,7 @@ import {
   type CallbackParameters,
 } from '../shared/auth/index.js';
 import { getServices } from '../shared/services.js';
-import { syncSignedInUser } from '../shared/sync/sign-in.js';
+import { syncSignedInUser } from '../shared/sync/index.js';
 import { parseInput } from './http.js';
 import { loginErrorResponse } from './sso-login.js';
 import { httpFunction } from './registry.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { bearerToken, validateEntraToken } from '../shared/auth/index.js';
 import { SyncServiceError } from '../shared/errors.js';
 import { getServices } from '../shared/services.js';
-import { syncSignedInUser } from '../shared/sync/sign-in.js';
+import { syncSignedInUser } from '../shared/sync/index.js';
 import { errorResponse, jsonResponse, parseInput } from './http.js';
 import { httpFunction } from './registry.js';
 

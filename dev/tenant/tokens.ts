@@ -27,13 +27,14 @@ async function newKey(): Promise<SigningKey> {
     extractable: true,
     modulusLength: 2048,
   });
-  const jwk = await exportJWK(publicKey);
+  const { n, e } = await exportJWK(publicKey);
+  if (n === undefined || e === undefined) throw new Error('an RSA public key without n or e');
   // Entra's kid is a base64url thumbprint-like string; a random one of the same length does.
   const kid = randomBytes(20).toString('base64url').slice(0, 27);
   return {
     kid,
     privateKey,
-    publicJwk: { kty: 'RSA', use: 'sig', kid, x5t: kid, n: jwk.n, e: jwk.e },
+    publicJwk: { kty: 'RSA', use: 'sig', kid, x5t: kid, n, e },
     createdAt: new Date(),
   };
 }

@@ -23,8 +23,8 @@ export interface ValidateTokenOptions {
   /** Default: the process's shared key set for these settings. */
   readonly keySet?: EntraKeySet;
   readonly clock?: Clock;
-  /** The login flow's nonce: the token must carry exactly this `nonce`. */
-  readonly expectedNonce?: string;
+  /** The login flow's nonce: the token must carry exactly this `nonce`; none: not checked. */
+  readonly expectedNonce?: string | undefined;
   readonly kind: TokenKind;
 }
 

@@ -4,7 +4,7 @@
  * code. The assertions here are built by hand on purpose, to break them one way at a time.
  */
 import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { SignJWT, type JWTPayload } from 'jose';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatedTenant } from '../../dev/tenant/server.js';
 import {
@@ -51,7 +51,8 @@ interface AssertionOptions {
   readonly namedCertificate?: string;
   /** The key that signs (default: the named certificate's). */
   readonly signingKey?: KeyObject;
-  readonly claims?: JWTPayload;
+  /** Claims to set; `undefined` leaves one out. */
+  readonly claims?: Readonly<Record<string, unknown>>;
 }
 
 async function assertion(options: AssertionOptions = {}): Promise<string> {

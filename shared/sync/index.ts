@@ -1,0 +1,6 @@
+/** What the triggers (functions/, cli/) use of the sync: the engine and its two callers today. */
+export * from './engine.js';
+export * from './reconcile.js';
+export * from './report.js';
+export * from './sign-in.js';
+export type { SyncScope } from './scope.js';
