@@ -1,7 +1,8 @@
 /**
  * Reading a Graph collection to its end: each page's items are checked, and the whole
  * `@odata.nextLink` is followed as Graph gave it. A listing ends complete, or failed with the
- * reason; never silently short.
+ * reason; never silently short, and never endless: a next link already followed, or more
+ * pages than any real listing has, ends it as malformed.
  */
 import type { SyncServiceError } from '../errors.js';
 import type { EntraUser } from './directory.js';
@@ -22,8 +23,12 @@ export type ListingResult<T> =
   | { readonly complete: true; readonly items: readonly T[]; readonly pages: number }
   | { readonly complete: false; readonly failure: ListingFailure };
 
+/** 10 million items at Graph's largest page size: far past any real directory listing. */
+export const MAX_PAGES_PER_LISTING = 10_000;
+
 export class Listing<T> {
   private readonly items: T[] = [];
+  private readonly followed = new Set<string>();
   private pages = 0;
   private settled: ListingResult<T> | undefined;
 
@@ -33,6 +38,7 @@ export class Listing<T> {
     /** `${graphEndpoint}/v1.0/`: next links must stay on it. */
     private readonly versionRoot: string,
     private readonly onSettled: (result: ListingResult<T>) => void = () => undefined,
+    private readonly maxPages = MAX_PAGES_PER_LISTING,
   ) {}
 
   get result(): ListingResult<T> | undefined {
@@ -85,6 +91,13 @@ export class Listing<T> {
     if (typeof nextLink !== 'string' || !nextLink.startsWith(this.versionRoot)) {
       return 'the next link is not a Graph v1.0 link on the configured endpoint';
     }
+    if (this.followed.has(nextLink) || nextLink === this.first.url) {
+      return 'the next link points to a page already read (the listing loops)';
+    }
+    if (this.pages + 1 >= this.maxPages) {
+      return `the listing goes on past ${this.maxPages} pages`;
+    }
+    this.followed.add(nextLink);
     return { items, nextLink };
   }
 

@@ -4,6 +4,8 @@
  * `fetch`, on the fake clock.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Listing, readId } from '../../shared/graph/listing.js';
+import type { GraphJob } from '../../shared/graph/requests.js';
 import { DIRECTORY, G, U } from './fake-directory.js';
 import { FakeGraph, VERSION_ROOT, fakeReader, graphError, withFakeClock } from './fake-graph.js';
 
@@ -85,6 +87,55 @@ describe('paging', () => {
     expect(result.get(G.evals)).toMatchObject({
       complete: false,
       reason: expect.stringMatching(/^page 1 could not be read: unexpected item/) as unknown,
+    });
+  });
+});
+
+describe('a listing that would never end', () => {
+  it('stops at a next link that points back to a page already read', async () => {
+    const loop = `${VERSION_ROOT}/groups/${G.evals}/members?$skiptoken=loop`;
+    graph.fail(
+      `/groups/${G.evals}/`,
+      {
+        status: 200,
+        body: { value: [], '@odata.nextLink': loop },
+      },
+      { times: Infinity },
+    );
+    const result = await withFakeClock(fakeReader(graph).groupMembers([G.evals], 'direct'));
+    expect(result.get(G.evals)).toMatchObject({
+      complete: false,
+      reason: expect.stringMatching(/page 2 could not be read: .*already read/) as unknown,
+    });
+    // The first page, and the loop's page once: then it stops.
+    expect(graph.received(`/groups/${G.evals}/`)).toHaveLength(2);
+  });
+
+  it('stops past the page cap even when every next link is new', () => {
+    const listing = new Listing(
+      { method: 'GET', url: `${VERSION_ROOT}/groups` },
+      readId,
+      `${VERSION_ROOT}/`,
+      () => undefined,
+      5,
+    );
+    let job: GraphJob | undefined = listing.firstJob();
+    let answered = 0;
+    while (job !== undefined && answered < 100) {
+      answered += 1;
+      job = job.onAnswer({
+        status: 200,
+        headers: new Map(),
+        body: {
+          value: [{ id: `g${answered}` }],
+          '@odata.nextLink': `${VERSION_ROOT}/groups?$skiptoken=${answered}`,
+        },
+      });
+    }
+    expect(answered).toBe(5);
+    expect(listing.result).toMatchObject({
+      complete: false,
+      failure: { kind: 'malformed', page: 5, detail: 'the listing goes on past 5 pages' },
     });
   });
 });
