@@ -2,6 +2,7 @@
  * The HTTP edge: the one place where error codes become statuses, and where every error
  * becomes a JSON body `{ error, message }` without a stack trace.
  */
+import { randomUUID } from 'node:crypto';
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import { type ErrorCode, SyncServiceError } from '../shared/errors.js';
@@ -41,6 +42,23 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   sync_refused: 409,
 };
 
+/**
+ * What a 5xx tells the caller, who is any tenant user: what happened, in words. The detail
+ * (key-set URL, SDK and Graph messages) names internals, so it goes to the log only, under the
+ * correlation id the answer carries.
+ */
+const SERVER_SIDE_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  config_invalid: 'The service is not configured correctly; its log says which setting.',
+  keys_unavailable: "Entra ID's signing keys could not be fetched; try again in a moment.",
+  login_failed: 'Entra ID did not complete the sign-in; try again in a moment.',
+  graph_unavailable: 'Microsoft Graph is not answering; try again in a moment.',
+  graph_throttled: 'Microsoft Graph is throttling this service; try again in a moment.',
+  graph_incomplete: 'Microsoft Graph did not return everything needed; try again in a moment.',
+  graph_denied: 'Microsoft Graph refused this service access; its administrator can see why.',
+  store_unavailable: 'Table Storage is not answering; try again in a moment.',
+};
+const SERVER_SIDE_FALLBACK = 'The service could not complete the request; try again in a moment.';
+
 export function statusFor(code: ErrorCode): number {
   return STATUS_BY_CODE[code];
 }
@@ -64,18 +82,27 @@ function challengeHeaders(error: SyncServiceError): Record<string, string> {
 }
 
 export function errorResponse(error: unknown, context?: InvocationContext): HttpResponseInit {
+  const correlationId = context?.invocationId ?? randomUUID();
   if (error instanceof SyncServiceError) {
     const status = statusFor(error.code);
-    if (status >= 500) context?.error(`${error.code}: ${error.message}`);
-    else context?.warn(`${error.code}: ${error.message}`);
+    if (status >= 500) {
+      context?.error(`${error.code} [${correlationId}]: ${error.message}`);
+      const message = SERVER_SIDE_MESSAGES[error.code] ?? SERVER_SIDE_FALLBACK;
+      return jsonResponse(status, { error: error.code, message, correlationId });
+    }
+    context?.warn(`${error.code} [${correlationId}]: ${error.message}`);
     return jsonResponse(
       status,
-      { error: error.code, message: error.message },
+      { error: error.code, message: error.message, correlationId },
       challengeHeaders(error),
     );
   }
-  context?.error('unexpected failure', error);
-  return jsonResponse(500, { error: 'internal', message: 'An unexpected error occurred.' });
+  context?.error(`unexpected failure [${correlationId}]`, error);
+  return jsonResponse(500, {
+    error: 'internal',
+    message: 'An unexpected error occurred.',
+    correlationId,
+  });
 }
 
 /** Parses input with a zod schema, turning a mismatch into a `request_invalid` error. */
