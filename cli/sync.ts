@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { loadSettings } from '../shared/config/settings.js';
 import { describeError, isServiceError } from '../shared/errors.js';
+import { printable } from '../shared/printable.js';
 import { createServices } from '../shared/services.js';
 import { reconcile } from '../shared/sync/reconcile.js';
 import { teamOf, userOf } from '../shared/sync/operations.js';
@@ -99,7 +100,7 @@ async function main(): Promise<number> {
     const code = isServiceError(error) ? error.code : 'internal';
     if (args.json)
       console.log(JSON.stringify({ error: { code, message: describeError(error) } }, null, 2));
-    else console.error(`Reconciliation failed (${code}): ${describeError(error)}`);
+    else console.error(`Reconciliation failed (${code}): ${printable(describeError(error))}`);
     return 1;
   }
 }

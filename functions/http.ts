@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import { type ErrorCode, SyncServiceError } from '../shared/errors.js';
+import { printable } from '../shared/printable.js';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   config_invalid: 503,
@@ -86,11 +87,11 @@ export function errorResponse(error: unknown, context?: InvocationContext): Http
   if (error instanceof SyncServiceError) {
     const status = statusFor(error.code);
     if (status >= 500) {
-      context?.error(`${error.code} [${correlationId}]: ${error.message}`);
+      context?.error(`${error.code} [${correlationId}]: ${printable(error.message)}`);
       const message = SERVER_SIDE_MESSAGES[error.code] ?? SERVER_SIDE_FALLBACK;
       return jsonResponse(status, { error: error.code, message, correlationId });
     }
-    context?.warn(`${error.code} [${correlationId}]: ${error.message}`);
+    context?.warn(`${error.code} [${correlationId}]: ${printable(error.message)}`);
     return jsonResponse(
       status,
       { error: error.code, message: error.message, correlationId },

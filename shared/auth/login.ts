@@ -9,6 +9,7 @@
  * need SameSite=None. The code in the query is single-use, bound to the PKCE verifier and
  * redeemable only with this app's client credential.
  */
+import { printable } from '../printable.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Settings } from '../config/settings.js';
 import { SyncServiceError } from '../errors.js';
@@ -129,7 +130,8 @@ const DENIALS = new Set([
 function entraError(error: string, description: string | undefined): SyncServiceError {
   const said = (description ?? '').split(/\s+Trace ID:/)[0]?.trim() ?? '';
   const shownError = error.replace(/[^\w.-]/g, '').slice(0, 60);
-  const detail = said === '' ? '' : ` ${said.length > 300 ? `${said.slice(0, 297)}...` : said}`;
+  // Anyone can put any error_description on the callback URL: it is logged, so printable only.
+  const detail = said === '' ? '' : ` ${printable(said, 300)}`;
   if (DENIALS.has(error)) {
     return new SyncServiceError(
       'login_denied',

@@ -1,4 +1,5 @@
 /** Words for operators: the one-line run summary of DESIGN.md and a readable plan. */
+import { printable } from '../printable.js';
 import { teamOf, userOf, type Operation } from './operations.js';
 import type { Plan } from './planner.js';
 import type { RunRecord, RunSummary } from './run-records.js';
@@ -25,7 +26,9 @@ export function runLine(record: RunRecord): string {
       `${record.incompleteGroups.length} group(s) could not be read completely and were left as they are`,
     );
   }
-  if (record.error !== undefined) parts.push(`error ${record.error.code}: ${record.error.message}`);
+  if (record.error !== undefined) {
+    parts.push(`error ${record.error.code}: ${printable(record.error.message)}`);
+  }
   return parts.join(' | ');
 }
 
@@ -35,7 +38,7 @@ function describeOperation(operation: Operation): string {
   const subject = [teamId && `team ${teamId}`, userId && `user ${userId}`]
     .filter(Boolean)
     .join(', ');
-  return `${operation.kind.padEnd(20)} ${subject}: ${operation.reason}`;
+  return `${operation.kind.padEnd(20)} ${subject}: ${printable(operation.reason)}`;
 }
 
 export function planText(plan: Plan, record: RunRecord): string {
@@ -55,7 +58,7 @@ export function planText(plan: Plan, record: RunRecord): string {
     for (const operation of plan.held) lines.push(`  ${describeOperation(operation)}`);
   }
   for (const group of record.incompleteGroups) {
-    lines.push(`group ${group.groupId} left as it is: ${group.reason}`);
+    lines.push(`group ${group.groupId} left as it is: ${printable(group.reason)}`);
   }
   return lines.join('\n');
 }
