@@ -119,6 +119,20 @@ function jsonOf<T extends z.ZodType>(schema: T) {
   });
 }
 
+/** `a, b ,c` → ['a', 'b', 'c'], each item checked; unset or blank → []. */
+function commaSeparated<T extends z.ZodType<unknown, string>>(item: T, error?: string) {
+  return z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+    )
+    .pipe(z.array(item, error === undefined ? undefined : { error }))
+    .default([]);
+}
+
 const environmentSchema = z.object({
   ENTRA_TENANT_ID: guid,
   ENTRA_CLIENT_ID: guid,
@@ -157,28 +171,13 @@ const environmentSchema = z.object({
     .default('transitive'),
   MAX_MEMBERSHIP_REMOVALS_PER_RUN: wholeNumber(0, 1_000_000).default(500),
   POST_LOGIN_REDIRECT_URL: z.string().default('/'),
-  ALLOWED_REDIRECT_ORIGINS: z
-    .string()
-    .transform((text) =>
-      text
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter((origin) => origin.length > 0),
-    )
-    .pipe(
-      z.array(z.url({ error: 'a comma-separated list of origins like https://proxy.example.com' })),
-    )
-    .default([]),
-  ALLOWED_CLIENT_APP_IDS: z
-    .string()
-    .transform((text) =>
-      text
-        .split(',')
-        .map((id) => id.trim())
-        .filter((id) => id.length > 0),
-    )
-    .pipe(z.array(guid, { error: 'a comma-separated list of application (client) ids' }))
-    .default([]),
+  ALLOWED_REDIRECT_ORIGINS: commaSeparated(
+    z.url({ error: 'a comma-separated list of origins like https://proxy.example.com' }),
+  ),
+  ALLOWED_CLIENT_APP_IDS: commaSeparated(
+    guid,
+    'a comma-separated list of application (client) ids',
+  ),
   SESSION_SECRET: z
     .string()
     .min(32, { error: 'a random string of at least 32 characters' })
