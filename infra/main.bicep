@@ -93,9 +93,10 @@ param groupMembership string = 'transitive'
 @minValue(0)
 param maxMembershipRemovalsPerRun int = 500
 
-@description('ASSIGNED_GROUPS_CACHE_SECONDS: cache lifetime of the assigned-groups list on the sign-in path.')
+@description('ASSIGNED_GROUPS_CACHE_SECONDS: sign-ins share one listing of the app assignments for this long; a newly assigned group is seen within it.')
 @minValue(0)
-param assignedGroupsCacheSeconds int = 60
+@maxValue(3600)
+param assignedGroupsCacheSeconds int = 5
 
 @description('GROUPS_CLAIM_AUTHORITATIVE: trust the token\'s groups claim at sign-in instead of asking Graph.')
 param groupsClaimAuthoritative bool = false

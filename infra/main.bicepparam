@@ -32,7 +32,7 @@ param tablePrefix = readEnvironmentVariable('TABLE_PREFIX', '')
 param syncSchedule = '0 */30 * * * *'
 param groupMembership = 'transitive'
 param maxMembershipRemovalsPerRun = 500
-param assignedGroupsCacheSeconds = 60
+param assignedGroupsCacheSeconds = 5
 param groupsClaimAuthoritative = false
 
 // Applied once to each team and user the service creates; budgets are in USD

@@ -109,7 +109,7 @@ type serviceSettingsType = {
   @description('MAX_MEMBERSHIP_REMOVALS_PER_RUN: a run that would remove more memberships holds every removal.')
   maxMembershipRemovalsPerRun: int
 
-  @description('ASSIGNED_GROUPS_CACHE_SECONDS: how long the sign-in path caches the list of groups assigned to the app.')
+  @description('ASSIGNED_GROUPS_CACHE_SECONDS: how long sign-ins share one listing of the app assignments (a new assignment is seen within it).')
   assignedGroupsCacheSeconds: int
 
   @description('GROUPS_CLAIM_AUTHORITATIVE: trust the groups claim of a token instead of asking Graph at sign-in.')

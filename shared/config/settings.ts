@@ -135,7 +135,7 @@ const environmentSchema = z.object({
     .optional(),
   AZURE_CLIENT_ID: guid.optional(),
   GROUPS_CLAIM_AUTHORITATIVE: boolean.default(false),
-  ASSIGNED_GROUPS_CACHE_SECONDS: wholeNumber(0, 3600).default(60),
+  ASSIGNED_GROUPS_CACHE_SECONDS: wholeNumber(0, 3600).default(5),
   TABLES_CONNECTION_STRING: z
     .string()
     .regex(/(^|;)\s*(TableEndpoint|AccountName|UseDevelopmentStorage)\s*=/i, {

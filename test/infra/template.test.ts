@@ -163,7 +163,7 @@ describe('compiled infra/main.bicep', () => {
       syncSchedule: '0 */30 * * * *',
       groupMembership: 'transitive',
       maxMembershipRemovalsPerRun: 500,
-      assignedGroupsCacheSeconds: 60,
+      assignedGroupsCacheSeconds: 5,
       groupsClaimAuthoritative: false,
       graphEndpoint: 'https://graph.microsoft.com',
       tablePrefix: '',

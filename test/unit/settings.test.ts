@@ -48,7 +48,7 @@ describe('settings', () => {
       graphEndpoint: 'https://graph.microsoft.com',
       graphAuth: 'client_secret',
       groupsClaimAuthoritative: false,
-      assignedGroupsCacheSeconds: 60,
+      assignedGroupsCacheSeconds: 5,
     });
     expect(settings.tables).toEqual({ kind: 'azurite', prefix: '' });
     expect(settings.sync).toEqual({
