@@ -44,6 +44,11 @@ param defaultTeamParams = {
   tpm_limit: 100000
   rpm_limit: 1000
 }
+// Who is synced, and which MishikaLLM role their Entra app roles give (docs/entra-app-registration.md).
+param signInUsers = 'assigned'
+param roleMappings = {}
+param consoleAdminRole = 'proxy_admin'
+
 param defaultInternalUserParams = {
   user_role: 'internal_user'
   max_budget: 10
