@@ -309,6 +309,8 @@ function timedDirectory(reader: DirectoryReader): DirectoryReader {
     },
     servicePrincipalId: () => timed(reader.servicePrincipalId(), add),
     assignedGroups: (options) => timed(reader.assignedGroups(options), add),
+    appAssignments: (options) => timed(reader.appAssignments(options), add),
+    appRoles: () => timed(reader.appRoles(), add),
     userWithGroups: (userId, membership) => timed(reader.userWithGroups(userId, membership), add),
     groupMembers: (groupIds, membership, onGroupDone) =>
       timed(reader.groupMembers(groupIds, membership, onGroupDone), add),

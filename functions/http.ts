@@ -28,6 +28,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   token_client: 401,
   keys_unavailable: 503,
   login_state_invalid: 400,
+  // The code was stale, replayed or for another address: the browser's doing, not Entra's.
+  login_code_invalid: 400,
   login_denied: 403,
   login_failed: 502,
   redirect_not_allowed: 400,

@@ -5,6 +5,7 @@ import {
   clearedLoginCookie,
   completeLogin,
   readCookie,
+  signInAgainPath,
   type CallbackParameters,
 } from '../shared/auth/index.js';
 import { getServices } from '../shared/services.js';
@@ -31,18 +32,29 @@ async function callbackParameters(request: HttpRequest): Promise<CallbackParamet
   return parseInput(callbackSchema, values, 'sign-in answer');
 }
 
+async function signInAgainFor(cookieValue: string | undefined): Promise<string | undefined> {
+  try {
+    const services = getServices();
+    return await signInAgainPath(cookieValue, services.settings, services.clock());
+  } catch {
+    // No usable settings: the page offers the plain sign-in link.
+    return undefined;
+  }
+}
+
 export async function ssoCallback(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   // The attempt is used once, whatever the outcome.
   const cookies = [clearedLoginCookie()];
+  const cookieValue = readCookie(request.headers.get('cookie'), LOGIN_COOKIE_NAME);
   try {
     const services = getServices();
     const completion = await completeLogin({
       settings: services.settings,
       parameters: await callbackParameters(request),
-      cookieValue: readCookie(request.headers.get('cookie'), LOGIN_COOKIE_NAME),
+      cookieValue,
       now: services.clock(),
       sync: (identity) => syncSignedInUser(services, identity),
     });
@@ -57,7 +69,7 @@ export async function ssoCallback(
       cookies,
     };
   } catch (error) {
-    return loginErrorResponse(error, context, cookies);
+    return loginErrorResponse(error, context, cookies, await signInAgainFor(cookieValue));
   }
 }
 

@@ -10,8 +10,9 @@ export function loginErrorResponse(
   error: unknown,
   context: InvocationContext,
   cookies: ResponseCookie[] = [],
+  loginPath?: string,
 ): HttpResponseInit {
-  const page = loginErrorPage(error);
+  const page = loginErrorPage(error, loginPath);
   const status = error instanceof SyncServiceError ? statusFor(error.code) : 500;
   if (error instanceof SyncServiceError) {
     if (status >= 500) context.error(`${error.code}: ${error.message}`);

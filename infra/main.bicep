@@ -6,6 +6,7 @@ import {
   builtInRoleIds
   defaultInternalUserParamsType
   defaultTeamParamsType
+  roleMappingsType
   tagsType
   withoutTrailingSlash
 } from 'types.bicep'
@@ -93,9 +94,10 @@ param groupMembership string = 'transitive'
 @minValue(0)
 param maxMembershipRemovalsPerRun int = 500
 
-@description('ASSIGNED_GROUPS_CACHE_SECONDS: cache lifetime of the assigned-groups list on the sign-in path.')
+@description('ASSIGNED_GROUPS_CACHE_SECONDS: sign-ins share one listing of the app assignments for this long; a newly assigned group is seen within it.')
 @minValue(0)
-param assignedGroupsCacheSeconds int = 60
+@maxValue(3600)
+param assignedGroupsCacheSeconds int = 5
 
 @description('GROUPS_CLAIM_AUTHORITATIVE: trust the token\'s groups claim at sign-in instead of asking Graph.')
 param groupsClaimAuthoritative bool = false
@@ -123,6 +125,17 @@ param defaultTeamParams defaultTeamParamsType = {
   tpm_limit: 100000
   rpm_limit: 1000
 }
+
+@description('SIGN_IN_USERS: assigned (users assigned to the app, directly or through a group) or any (every tenant user who signs in).')
+@allowed(['assigned', 'any'])
+param signInUsers string = 'assigned'
+
+@description('ROLE_MAPPINGS: Entra app role value -> MishikaLLM user role, for values that are not a role name.')
+param roleMappings roleMappingsType = {}
+
+@description('CONSOLE_ADMIN_ROLE: the Entra app role value whose holders administer the operator console.')
+@minLength(1)
+param consoleAdminRole string = 'proxy_admin'
 
 @description('DEFAULT_INTERNAL_USER_PARAMS: applied once to each user the service creates.')
 param defaultInternalUserParams defaultInternalUserParamsType = {
@@ -259,6 +272,9 @@ module functionApp 'modules/functionApp.bicep' = {
       allowedClientAppIds: allowedClientAppIds
       defaultTeamParams: defaultTeamParams
       defaultInternalUserParams: defaultInternalUserParams
+      signInUsers: signInUsers
+      roleMappings: roleMappings
+      consoleAdminRole: consoleAdminRole
     }
   }
 }

@@ -32,7 +32,7 @@ param tablePrefix = readEnvironmentVariable('TABLE_PREFIX', '')
 param syncSchedule = '0 */30 * * * *'
 param groupMembership = 'transitive'
 param maxMembershipRemovalsPerRun = 500
-param assignedGroupsCacheSeconds = 60
+param assignedGroupsCacheSeconds = 5
 param groupsClaimAuthoritative = false
 
 // Applied once to each team and user the service creates; budgets are in USD
@@ -44,6 +44,11 @@ param defaultTeamParams = {
   tpm_limit: 100000
   rpm_limit: 1000
 }
+// Who is synced, and which MishikaLLM role their Entra app roles give (docs/entra-app-registration.md).
+param signInUsers = 'assigned'
+param roleMappings = {}
+param consoleAdminRole = 'proxy_admin'
+
 param defaultInternalUserParams = {
   user_role: 'internal_user'
   max_budget: 10

@@ -45,6 +45,12 @@ type defaultInternalUserParamsType = {
 }
 
 @export()
+@description('Entra app role value -> MishikaLLM user role (the YAML key role_mappings); a value that is a role name needs no entry.')
+type roleMappingsType = {
+  *: 'proxy_admin' | 'proxy_admin_viewer' | 'internal_user' | 'internal_user_viewer'
+}
+
+@export()
 @description('Resource tags: names and string values.')
 type tagsType = {
   *: string
@@ -109,7 +115,7 @@ type serviceSettingsType = {
   @description('MAX_MEMBERSHIP_REMOVALS_PER_RUN: a run that would remove more memberships holds every removal.')
   maxMembershipRemovalsPerRun: int
 
-  @description('ASSIGNED_GROUPS_CACHE_SECONDS: how long the sign-in path caches the list of groups assigned to the app.')
+  @description('ASSIGNED_GROUPS_CACHE_SECONDS: how long sign-ins share one listing of the app assignments (a new assignment is seen within it).')
   assignedGroupsCacheSeconds: int
 
   @description('GROUPS_CLAIM_AUTHORITATIVE: trust the groups claim of a token instead of asking Graph at sign-in.')
@@ -129,6 +135,15 @@ type serviceSettingsType = {
 
   @description('DEFAULT_INTERNAL_USER_PARAMS, serialised to JSON.')
   defaultInternalUserParams: defaultInternalUserParamsType
+
+  @description('SIGN_IN_USERS: assigned (only users the app is assigned to, directly or by group) or any.')
+  signInUsers: 'assigned' | 'any'
+
+  @description('ROLE_MAPPINGS, serialised to JSON.')
+  roleMappings: roleMappingsType
+
+  @description('CONSOLE_ADMIN_ROLE: the app role value whose holders administer the console.')
+  consoleAdminRole: string
 }
 
 @export()

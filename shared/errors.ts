@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'keys_unavailable'
   // interactive login
   | 'login_state_invalid'
+  | 'login_code_invalid'
   | 'login_denied'
   | 'login_failed'
   | 'redirect_not_allowed'

@@ -16,12 +16,12 @@ export function createTenantAdmin(state: TenantState): TenantAdmin {
       state.directory.requireGroup(g);
       return state.directory.assign(g, role);
     },
-    unassignGroup: (g) => {
-      state.directory.unassign(g);
+    unassignGroup: (g, role) => {
+      state.directory.unassign(g, role);
     },
     assignUser: (u, role) => state.directory.assign(state.directory.requireUser(u).id, role),
-    unassignUser: (u) => {
-      state.directory.unassign(state.directory.requireUser(u).id);
+    unassignUser: (u, role) => {
+      state.directory.unassign(state.directory.requireUser(u).id, role);
     },
     renameGroup: (g, name) => {
       state.directory.renameGroup(g, name);

@@ -2,6 +2,7 @@
  * The simulated tenant's data: the JSON schema (zod) of `dev/tenants/*.json` and the mutable
  * in-memory directory the server answers from.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
@@ -43,6 +44,7 @@ export const appRoleSchema = z.object({
   displayName: z.string(),
   description: z.string().optional(),
   allowedMemberTypes: z.array(z.string()).default(['User']),
+  isEnabled: z.boolean().default(true),
 });
 
 export const tenantAppSchema = z.object({
@@ -54,6 +56,8 @@ export const tenantAppSchema = z.object({
    */
   certificates: z.array(z.string().includes('-----BEGIN CERTIFICATE-----')).default([]),
   servicePrincipalId: guid,
+  /** The app registration's object id (`/applications/{id}`); derived from the client id when absent. */
+  applicationObjectId: guid.optional(),
   displayName: z.string().default('MishikaLLM'),
   /**
    * Redirect URIs registered on the app. Any `http(s)://localhost|127.0.0.1[:port]/...` URI is
@@ -116,12 +120,20 @@ export const tenantDataSchema = z
         }
       });
     });
+    const roleIds = new Set([DEFAULT_ACCESS_ROLE_ID, ...t.app.appRoles.map((r) => r.id)]);
     t.assignments.forEach((a, i) => {
       if (!ids.has(a.principalId)) {
         ctx.addIssue({
           code: 'custom',
           path: ['assignments', i, 'principalId'],
           message: `unknown principal ${a.principalId}`,
+        });
+      }
+      if (!roleIds.has(a.appRoleId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['assignments', i, 'appRoleId'],
+          message: `unknown app role ${a.appRoleId} (not in app.appRoles)`,
         });
       }
     });
@@ -235,9 +247,14 @@ export class DirectoryError extends Error {
   }
 }
 
-/** An assignment id shaped like Entra's (base64url of the principal id bytes). */
-export function assignmentIdFor(principalId: string): string {
-  return Buffer.from(principalId.replace(/-/g, ''), 'hex').toString('base64url') + 'AAAAAAAAAAAAAA';
+/**
+ * An assignment id shaped like Entra's (base64url of the principal id bytes, then a part that
+ * tells one role of the principal from another).
+ */
+export function assignmentIdFor(principalId: string, appRoleId = DEFAULT_ACCESS_ROLE_ID): string {
+  const principal = Buffer.from(principalId.replace(/-/g, ''), 'hex').toString('base64url');
+  if (appRoleId === DEFAULT_ACCESS_ROLE_ID) return `${principal}AAAAAAAAAAAAAA`;
+  return principal + createHash('sha256').update(appRoleId).digest('base64url').slice(0, 14);
 }
 
 function nickname(displayName: string): string {
@@ -252,7 +269,7 @@ export class Directory {
   readonly app: ParsedTenantData['app'];
   readonly users = new Map<string, UserObject>();
   readonly groups = new Map<string, GroupObject>();
-  /** principalId → assignment (one per principal, like the single "Default Access" role). */
+  /** Assignment id → assignment; a principal has one per app role it holds. */
   readonly assignments = new Map<string, AppRoleAssignment>();
   /** memberId → groups it is a direct member of. */
   private readonly parents = new Map<string, Set<string>>();
@@ -270,8 +287,9 @@ export class Directory {
     for (const g of data.groups) this.groups.set(g.id, groupObject(g, this.created));
     for (const g of data.groups) for (const m of g.members) this.link(g.id, m);
     for (const a of data.assignments) {
-      this.assignments.set(a.principalId, {
-        id: a.id ?? assignmentIdFor(a.principalId),
+      const id = a.id ?? assignmentIdFor(a.principalId, a.appRoleId);
+      this.assignments.set(id, {
+        id,
         appRoleId: a.appRoleId,
         principalId: a.principalId,
         createdDateTime: a.createdDateTime ?? this.created,
@@ -433,7 +451,37 @@ export class Directory {
     this.record(groupId, 'memberRemoved', memberId);
   }
 
-  assign(principalId: string, appRoleId = DEFAULT_ACCESS_ROLE_ID): AppRoleAssignment {
+  /** The principal's assignments (one per app role), oldest first. */
+  assignmentsOf(principalId: string): AppRoleAssignment[] {
+    return [...this.assignments.values()].filter((a) => a.principalId === principalId);
+  }
+
+  /**
+   * The id of an app role given by id or by value (undefined: "Default Access"), refused as
+   * Graph refuses it when the app has no such role, it is disabled, or users cannot hold it.
+   */
+  appRoleIdFor(role: string | undefined): string {
+    if (role === undefined || role === DEFAULT_ACCESS_ROLE_ID) return DEFAULT_ACCESS_ROLE_ID;
+    const found = this.app.appRoles.find((r) => r.id === role.toLowerCase() || r.value === role);
+    if (!found) {
+      throw new DirectoryError(
+        400,
+        'Request_BadRequest',
+        `Permission being assigned was not found on application '${this.app.clientId}' (no app role with id or value '${role}').`,
+      );
+    }
+    if (!found.isEnabled || !found.allowedMemberTypes.includes('User')) {
+      throw new DirectoryError(
+        400,
+        'Request_BadRequest',
+        `The app role '${found.value ?? found.id}' cannot be assigned to users or groups (disabled, or allowedMemberTypes lacks User).`,
+      );
+    }
+    return found.id;
+  }
+
+  /** Assigns a user or group to the app with a role (by id or value); idempotent per role. */
+  assign(principalId: string, appRole?: string): AppRoleAssignment {
     if (!this.users.has(principalId) && !this.groups.has(principalId)) {
       throw new DirectoryError(
         404,
@@ -441,26 +489,50 @@ export class Directory {
         `Resource '${principalId}' does not exist or one of its queried reference-property objects are not present.`,
       );
     }
-    const existing = this.assignments.get(principalId);
+    const appRoleId = this.appRoleIdFor(appRole);
+    const id = assignmentIdFor(principalId, appRoleId);
+    const existing = this.assignments.get(id);
     if (existing) return existing;
     const a: AppRoleAssignment = {
-      id: assignmentIdFor(principalId),
+      id,
       appRoleId,
       principalId,
       createdDateTime: new Date().toISOString(),
     };
-    this.assignments.set(principalId, a);
+    this.assignments.set(id, a);
     return a;
   }
 
-  unassign(principalId: string): void {
-    if (!this.assignments.delete(principalId)) {
+  /** Removes the principal's assignment with that role, or all of its assignments. */
+  unassign(principalId: string, appRole?: string): void {
+    const appRoleId = appRole === undefined ? undefined : this.appRoleIdFor(appRole);
+    const removed = this.assignmentsOf(principalId).filter(
+      (a) => appRoleId === undefined || a.appRoleId === appRoleId,
+    );
+    if (removed.length === 0) {
       throw new DirectoryError(
         404,
         'Request_ResourceNotFound',
-        `Principal '${principalId}' is not assigned to the application.`,
+        `Principal '${principalId}' is not assigned to the application${appRole === undefined ? '' : ` with app role '${appRole}'`}.`,
       );
     }
+    for (const a of removed) this.assignments.delete(a.id);
+  }
+
+  /**
+   * Values of the enabled app roles a user holds, as Entra puts them in the `roles` claim: the
+   * user's own assignments and those of the groups the user is a direct member of. Entra does
+   * not pass group assignments on through nested groups.
+   */
+  appRoleValuesOf(userId: string): string[] {
+    const principals = new Set([userId, ...this.directParents(userId)]);
+    const values = new Set<string>();
+    for (const a of this.assignments.values()) {
+      if (!principals.has(a.principalId)) continue;
+      const role = this.app.appRoles.find((r) => r.id === a.appRoleId);
+      if (role?.isEnabled === true && typeof role.value === 'string') values.add(role.value);
+    }
+    return [...values];
   }
 
   renameGroup(groupId: string, displayName: string): void {
@@ -478,7 +550,7 @@ export class Directory {
     }
     this.parents.delete(groupId);
     this.groups.delete(groupId);
-    this.assignments.delete(groupId);
+    for (const a of this.assignmentsOf(groupId)) this.assignments.delete(a.id);
     this.record(groupId, 'deleted');
   }
 
@@ -490,7 +562,7 @@ export class Directory {
     }
     this.parents.delete(u.id);
     this.users.delete(u.id);
-    this.assignments.delete(u.id);
+    for (const a of this.assignmentsOf(u.id)) this.assignments.delete(a.id);
   }
 
   setUserEnabled(userId: string, enabled: boolean): void {

@@ -669,7 +669,11 @@ ${items}
       oid: dir.app.servicePrincipalId,
       sub: dir.app.servicePrincipalId,
       tid: dir.tenantId,
-      roles: dir.app.appRoles.map((r) => r.value).filter((v): v is string => typeof v === 'string'),
+      // An app holds only the roles an application may be given, never the ones for people.
+      roles: dir.app.appRoles
+        .filter((r) => r.isEnabled && r.allowedMemberTypes.includes('Application'))
+        .map((r) => r.value)
+        .filter((v): v is string => typeof v === 'string'),
       ver: '1.0',
     })
       .setProtectedHeader({
@@ -719,8 +723,8 @@ ${items}
       return OidcProvider.tokenError(
         400,
         'invalid_grant',
-        50148,
-        `The redirect_uri '${redirectUri ?? ''}' does not match the redirect URI used in the authorization request.`,
+        500112,
+        `The reply address '${redirectUri ?? ''}' does not match the reply address '${c.redirectUri}' provided when requesting Authorization code.`,
       );
     }
     const verifier = form.get('code_verifier');

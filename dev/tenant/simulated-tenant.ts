@@ -56,10 +56,16 @@ export interface TenantAdmin {
   /** Adds a user or a group (nesting) to a group. */
   addMember(groupId: string, memberId: string): void;
   removeMember(groupId: string, memberId: string): void;
-  assignGroup(groupId: string, appRoleId?: string): AppRoleAssignment;
-  unassignGroup(groupId: string): void;
-  assignUser(userId: string, appRoleId?: string): AppRoleAssignment;
-  unassignUser(userId: string): void;
+  /**
+   * Assigns a group to the app with an app role, given by id or by value ("Default Access"
+   * when absent). A principal may hold several roles: one assignment each.
+   */
+  assignGroup(groupId: string, appRole?: string): AppRoleAssignment;
+  /** Removes the group's assignment with that role, or every assignment of the group. */
+  unassignGroup(groupId: string, appRole?: string): void;
+  /** Assigns a user directly, like `assignGroup`. */
+  assignUser(userId: string, appRole?: string): AppRoleAssignment;
+  unassignUser(userId: string, appRole?: string): void;
   renameGroup(groupId: string, displayName: string): void;
   deleteGroup(groupId: string): void;
   deleteUser(userId: string): void;

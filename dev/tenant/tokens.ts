@@ -114,7 +114,10 @@ export interface IssueTokenOptions {
   includeGroups?: boolean | string[];
   /** `scp` claim (delegated scopes), e.g. 'access_as_user'. */
   scopes?: string;
-  /** `roles` claim (app roles). */
+  /**
+   * `roles` claim. Default: the values of the app roles the user holds, directly or through a
+   * group they are a direct member of (absent when none), as Entra issues it.
+   */
   roles?: string[];
   /** Claims to leave out (e.g. ['email', 'oid']). */
   omit?: string[];
@@ -210,7 +213,8 @@ export async function issueUserToken(ctx: TokenContext, opts: IssueTokenOptions)
   }
   if (opts.nonce !== undefined) payload.nonce = opts.nonce;
   if (opts.scopes !== undefined) payload.scp = opts.scopes;
-  if (opts.roles !== undefined) payload.roles = opts.roles;
+  const roles = opts.roles ?? directory.appRoleValuesOf(user.id);
+  if (opts.roles !== undefined || roles.length > 0) payload.roles = roles;
   const groups = groupsFor(ctx, user, opts.includeGroups);
   if (groups !== undefined) {
     if (groups.length > GROUPS_OVERAGE_LIMIT) {

@@ -156,6 +156,9 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     SESSION_SECRET: '@Microsoft.KeyVault(SecretUri=${sessionVaultReferenceUri})'
     DEFAULT_TEAM_PARAMS: string(settings.defaultTeamParams)
     DEFAULT_INTERNAL_USER_PARAMS: string(settings.defaultInternalUserParams)
+    SIGN_IN_USERS: settings.signInUsers
+    ROLE_MAPPINGS: string(settings.roleMappings)
+    CONSOLE_ADMIN_ROLE: settings.consoleAdminRole
   }
 }
 

@@ -18,6 +18,7 @@ export {
   callbackUrlFor,
   codeChallengeOf,
   completeLogin,
+  signInAgainPath,
   type CallbackParameters,
   type LoginCompletion,
   type LoginStart,
@@ -35,7 +36,12 @@ export {
   type ResponseCookie,
 } from './login-cookie.js';
 export { loginErrorPage, type LoginPage } from './pages.js';
-export { isAllowedRedirect, resolveReturnTo } from './redirects.js';
+export {
+  LOGIN_PATH,
+  isAllowedRedirect,
+  loginPathReturningTo,
+  resolveReturnTo,
+} from './redirects.js';
 export {
   CLOCK_TOLERANCE_SECONDS,
   v1Issuer,

@@ -24,7 +24,7 @@ import {
   type LoginSession,
   type ResponseCookie,
 } from './login-cookie.js';
-import { isAllowedRedirect, resolveReturnTo } from './redirects.js';
+import { isAllowedRedirect, loginPathReturningTo, resolveReturnTo } from './redirects.js';
 import { validateEntraToken } from './token.js';
 
 export const CALLBACK_PATH = '/api/sso/callback';
@@ -158,6 +158,23 @@ function checkState(session: LoginSession, state: string | undefined): void {
       'login_state_invalid',
       'The sign-in answer does not belong to the sign-in started in this browser (state mismatch). Start the sign-in again.',
     );
+  }
+}
+
+/**
+ * Where "Sign in again" should lead after a failed callback: a new sign-in that returns to the
+ * page the failed one was for, when the attempt's cookie still says which (else a plain one).
+ */
+export async function signInAgainPath(
+  cookieValue: string | undefined,
+  settings: Settings,
+  now: Date,
+): Promise<string> {
+  try {
+    const session = await openLoginSession(cookieValue, settings, now);
+    return loginPathReturningTo(session.returnTo, settings);
+  } catch {
+    return loginPathReturningTo(undefined, settings);
   }
 }
 

@@ -3,6 +3,7 @@
  * code for support, and a way to start again. Never a stack trace, never a token.
  */
 import { type ErrorCode, SyncServiceError } from '../errors.js';
+import { LOGIN_PATH } from './redirects.js';
 
 export interface LoginPage {
   readonly code: ErrorCode | 'internal';
@@ -12,6 +13,7 @@ export interface LoginPage {
 
 const TITLES: Partial<Record<ErrorCode, string>> = {
   login_state_invalid: 'This sign-in cannot be completed',
+  login_code_invalid: 'This sign-in link has expired',
   login_denied: 'You were not signed in',
   login_failed: 'The sign-in failed',
   redirect_not_allowed: 'That page is not allowed after sign-in',
@@ -21,6 +23,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
 
 const RETRYABLE = new Set<string>([
   'login_state_invalid',
+  'login_code_invalid',
   'login_denied',
   'login_failed',
   'keys_unavailable',
@@ -40,7 +43,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => entities[character] ?? character);
 }
 
-export function loginErrorPage(error: unknown, loginPath = '/api/sso/login'): LoginPage {
+export function loginErrorPage(error: unknown, loginPath = LOGIN_PATH): LoginPage {
   const known = error instanceof SyncServiceError;
   const code = known ? error.code : 'internal';
   const message = known ? error.message : 'An unexpected error occurred.';

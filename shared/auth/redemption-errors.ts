@@ -28,6 +28,15 @@ function entraNumber(error: ServerError | InteractionRequiredAuthError): string 
 function refusedByTenant(error: ServerError | InteractionRequiredAuthError): SyncServiceError {
   const code = shownCode(error.errorCode);
   const codes = `${code}${entraNumber(error)}`;
+  // invalid_grant: the code was already used, has expired, or was issued for another
+  // redirect_uri. A new sign-in fixes it; nothing is wrong with Entra or with this app.
+  if (code === 'invalid_grant') {
+    return new SyncServiceError(
+      'login_code_invalid',
+      `This sign-in link has expired or was already used (${codes}). Sign in again.`,
+      { cause: error, upstreamCode: code },
+    );
+  }
   const message =
     code === 'invalid_client'
       ? `The tenant refused this app's credential (${codes}): check ENTRA_CLIENT_SECRET or ENTRA_CLIENT_CERTIFICATE_PATH against the app registration.`

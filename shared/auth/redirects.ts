@@ -8,6 +8,15 @@ import { SyncServiceError } from '../errors.js';
 
 const PROBE_ORIGIN = 'https://relative.invalid';
 
+/** Where a sign-in starts (`functions/sso-login.ts`). */
+export const LOGIN_PATH = '/api/sso/login';
+
+/** The link that starts a sign-in again, back to `returnTo` when that is still allowed. */
+export function loginPathReturningTo(returnTo: string | undefined, settings: Settings): string {
+  if (returnTo === undefined || !isAllowedRedirect(returnTo, settings)) return LOGIN_PATH;
+  return `${LOGIN_PATH}?redirect=${encodeURIComponent(returnTo)}`;
+}
+
 /** Control characters (browsers silently drop tabs and newlines from URLs), space, backslash. */
 function hasUnsafeCharacter(target: string, spaceAllowed: boolean): boolean {
   for (const character of target) {

@@ -29,6 +29,31 @@ export const userRoles = [
   'internal_user_viewer',
 ] as const;
 
+export type UserRole = (typeof userRoles)[number];
+
+/**
+ * An Entra app role's value as the app manifest allows it (no whitespace, not starting with a
+ * dot), the string tokens carry in `roles`.
+ */
+const APP_ROLE_VALUE =
+  "an app role value (no spaces, not starting with '.', at most 250 characters)";
+
+export const appRoleValueSchema = z.string().regex(/^[^\s.]\S{0,249}$/, { error: APP_ROLE_VALUE });
+
+/** `role_mappings`: Entra app role value → the MishikaLLM user role it grants. */
+export const roleMappingsSchema = z.record(
+  appRoleValueSchema,
+  z.enum(userRoles, { error: `one of ${userRoles.join(', ')}` }),
+  {
+    error: (issue) =>
+      issue.code === 'invalid_key'
+        ? `${APP_ROLE_VALUE} as the key`
+        : `a mapping of app role values to ${userRoles.join(', ')}`,
+  },
+);
+
+export type RoleMappings = Readonly<Partial<Record<string, UserRole>>>;
+
 export const defaultTeamParamsSchema = z.strictObject(
   {
     max_budget: budget.optional(),
@@ -80,6 +105,7 @@ export const settingsFileSchema = z.looseObject({
     .looseObject({
       default_team_params: defaultTeamParamsSchema.optional(),
       default_internal_user_params: defaultUserParamsSchema.optional(),
+      role_mappings: roleMappingsSchema.optional(),
     })
     .optional(),
 });

@@ -5,15 +5,20 @@ import { z } from 'zod';
 import { SyncServiceError } from '../errors.js';
 import { parseNcrontab } from './ncrontab.js';
 import {
+  appRoleValueSchema,
   defaultTeamParamsSchema,
   defaultUserParamsSchema,
+  roleMappingsSchema,
   settingsFileSchema,
   type DefaultTeamParams,
   type DefaultUserParams,
+  type RoleMappings,
 } from './params.js';
 
 export type GraphAuth = 'client_secret' | 'certificate' | 'managed_identity';
 export type GroupMembership = 'transitive' | 'direct';
+/** Who may get a user row at sign-in: the app's assigned users (directly or by group), or anyone. */
+export type SignInUsers = 'assigned' | 'any';
 
 export type TablesConnection =
   | { kind: 'connection-string'; connectionString: string }
@@ -51,6 +56,14 @@ export interface Settings {
   readonly defaults: {
     readonly team: DefaultTeamParams;
     readonly user: DefaultUserParams;
+  };
+  /** Who is synced, and which MishikaLLM role their Entra app roles give them (shared/auth/roles.ts). */
+  readonly access: {
+    readonly signInUsers: SignInUsers;
+    /** App role value → user role, besides values that are a role's name (`role_mappings`). */
+    readonly roleMappings: RoleMappings;
+    /** The app role value whose holders administer the console (besides `proxy_admin`). */
+    readonly consoleAdminRole: string;
   };
 }
 
@@ -149,7 +162,7 @@ const environmentSchema = z.object({
     .optional(),
   AZURE_CLIENT_ID: guid.optional(),
   GROUPS_CLAIM_AUTHORITATIVE: boolean.default(false),
-  ASSIGNED_GROUPS_CACHE_SECONDS: wholeNumber(0, 3600).default(60),
+  ASSIGNED_GROUPS_CACHE_SECONDS: wholeNumber(0, 3600).default(5),
   TABLES_CONNECTION_STRING: z
     .string()
     .regex(/(^|;)\s*(TableEndpoint|AccountName|UseDevelopmentStorage)\s*=/i, {
@@ -185,6 +198,9 @@ const environmentSchema = z.object({
   MISHIKALLM_CONFIG: z.string().optional(),
   DEFAULT_TEAM_PARAMS: jsonOf(defaultTeamParamsSchema).optional(),
   DEFAULT_INTERNAL_USER_PARAMS: jsonOf(defaultUserParamsSchema).optional(),
+  SIGN_IN_USERS: z.enum(['assigned', 'any'], { error: 'assigned or any' }).default('assigned'),
+  ROLE_MAPPINGS: jsonOf(roleMappingsSchema).optional(),
+  CONSOLE_ADMIN_ROLE: appRoleValueSchema.default('proxy_admin'),
 });
 
 /** Every setting the service reads, by name (the infra and example-file tests check these). */
@@ -256,6 +272,7 @@ function invalid(problems: readonly string[]): SyncServiceError {
 interface SettingsFile {
   team?: DefaultTeamParams | undefined;
   user?: DefaultUserParams | undefined;
+  roleMappings?: RoleMappings | undefined;
 }
 
 function readSettingsFile(path: string, baseDirectory: string): SettingsFile {
@@ -295,7 +312,11 @@ function readSettingsFile(path: string, baseDirectory: string): SettingsFile {
     );
   }
   const section = parsed.data.mishikallm_settings;
-  return { team: section?.default_team_params, user: section?.default_internal_user_params };
+  return {
+    team: section?.default_team_params,
+    user: section?.default_internal_user_params,
+    roleMappings: section?.role_mappings,
+  };
 }
 
 function blankAsUnset(environment: Environment): Record<string, string | undefined> {
@@ -411,6 +432,11 @@ export function loadSettings(
     defaults: {
       team: env.DEFAULT_TEAM_PARAMS ?? file.team ?? {},
       user: env.DEFAULT_INTERNAL_USER_PARAMS ?? file.user ?? {},
+    },
+    access: {
+      signInUsers: env.SIGN_IN_USERS,
+      roleMappings: env.ROLE_MAPPINGS ?? file.roleMappings ?? {},
+      consoleAdminRole: env.CONSOLE_ADMIN_ROLE,
     },
   };
 }

@@ -1,54 +1,44 @@
 /**
- * The assigned-groups list changes rarely and every sign-in needs it: keep it for a short while
- * so consecutive sign-ins do not each page through `appRoleAssignedTo`, yet a newly assigned
- * group shows up within that while.
+ * Every sign-in needs the app's assignments, which change rarely: callers of one reader share
+ * one `appRoleAssignedTo` listing (see shared-listing.ts), so a burst of sign-ins costs one
+ * listing per `maxAgeSeconds` and a newly assigned group is seen within that time.
  */
-import type { AssignedGroup, DirectoryReader } from './directory.js';
+import type { AppAssignments, AssignedGroup, DirectoryReader } from './directory.js';
+import { SharedListing } from './shared-listing.js';
 
-interface Fetch {
-  readonly startedAt: number;
-  readonly groups: Promise<readonly AssignedGroup[]>;
-  inFlight: boolean;
-}
-
-class AssignedGroupsCache implements DirectoryReader {
-  private latest: Fetch | undefined;
+class AssignmentsCache implements DirectoryReader {
+  private readonly assignments: SharedListing<AppAssignments>;
 
   constructor(
     private readonly reader: DirectoryReader,
-    private readonly defaultMaxAgeSeconds: number,
-    private readonly clock: () => Date,
-  ) {}
+    defaultMaxAgeSeconds: number,
+    clock: () => Date,
+  ) {
+    this.assignments = new SharedListing(
+      () => reader.appAssignments({ maxAgeSeconds: 0 }),
+      defaultMaxAgeSeconds * 1000,
+      () => clock().getTime(),
+    );
+  }
 
   get requestCount(): number {
     return this.reader.requestCount;
   }
 
-  assignedGroups(options?: { readonly maxAgeSeconds?: number }): Promise<readonly AssignedGroup[]> {
-    const maxAgeMs = (options?.maxAgeSeconds ?? this.defaultMaxAgeSeconds) * 1000;
-    const now = this.clock().getTime();
-    const latest = this.latest;
-    // A fetch still in flight is as fresh as anything a new one would bring: share it.
-    if (latest !== undefined && (latest.inFlight || now - latest.startedAt < maxAgeMs)) {
-      return latest.groups;
-    }
-    const fetch: Fetch = {
-      startedAt: now,
-      groups: this.reader.assignedGroups({ maxAgeSeconds: 0 }),
-      inFlight: true,
-    };
-    this.latest = fetch;
-    void fetch.groups.then(
-      () => {
-        fetch.inFlight = false;
-      },
-      () => {
-        fetch.inFlight = false;
-        // A failure is not an answer to keep.
-        if (this.latest === fetch) this.latest = undefined;
-      },
-    );
-    return fetch.groups;
+  appAssignments(options?: { readonly maxAgeSeconds?: number }): Promise<AppAssignments> {
+    const maxAgeSeconds = options?.maxAgeSeconds;
+    return this.assignments.get(maxAgeSeconds === undefined ? undefined : maxAgeSeconds * 1000);
+  }
+
+  async assignedGroups(options?: {
+    readonly maxAgeSeconds?: number;
+  }): Promise<readonly AssignedGroup[]> {
+    const { groups } = await this.appAssignments(options);
+    return groups.map(({ id, displayName }) => ({ id, displayName }));
+  }
+
+  appRoles() {
+    return this.reader.appRoles();
   }
 
   servicePrincipalId(): Promise<string> {
@@ -69,13 +59,14 @@ class AssignedGroupsCache implements DirectoryReader {
 }
 
 /**
- * A reader whose `assignedGroups()` answers from the last list read less than `maxAgeSeconds`
- * ago (0: never), unless the caller asks for a fresher one with `{ maxAgeSeconds }`.
+ * A reader whose `appAssignments()` and `assignedGroups()` answer from one listing shared by
+ * concurrent callers and kept for `maxAgeSeconds` (0: only shared while in flight), unless a
+ * caller asks for a fresher one with `{ maxAgeSeconds }`.
  */
 export function withAssignedGroupsCache(
   reader: DirectoryReader,
   maxAgeSeconds: number,
   clock: () => Date = () => new Date(),
 ): DirectoryReader {
-  return new AssignedGroupsCache(reader, maxAgeSeconds, clock);
+  return new AssignmentsCache(reader, maxAgeSeconds, clock);
 }

@@ -20,6 +20,37 @@ export interface AssignedGroup {
   readonly displayName: string;
 }
 
+/** The app role id of an assignment that names no role ("Default Access"). */
+export const DEFAULT_ACCESS_ROLE_ID = '00000000-0000-0000-0000-000000000000';
+
+/** An app role as the app defines it (the service principal's `appRoles`). */
+export interface AppRoleDefinition {
+  readonly id: string;
+  /** What tokens carry in `roles`; null for a role defined without a value. */
+  readonly value: string | null;
+  readonly displayName: string;
+  /** `User` (people and groups), `Application`, or both. */
+  readonly allowedMemberTypes: readonly string[];
+  readonly isEnabled: boolean;
+}
+
+/** A group or user assigned to the app, with the app roles it holds (one assignment each). */
+export interface AssignedPrincipal {
+  readonly id: string;
+  readonly displayName: string;
+  /** App role ids, without duplicates; `DEFAULT_ACCESS_ROLE_ID` for a "Default Access" assignment. */
+  readonly appRoleIds: readonly string[];
+}
+
+/**
+ * Everyone assigned to the app, from one `appRoleAssignedTo` listing: groups and directly
+ * assigned users (service principals are left out).
+ */
+export interface AppAssignments {
+  readonly groups: readonly AssignedPrincipal[];
+  readonly users: readonly AssignedPrincipal[];
+}
+
 /**
  * A group's user members, transitive or direct. `complete: false` means some page could not
  * be read: the caller must not remove anyone on the strength of a partial list.
@@ -43,6 +74,13 @@ export interface DirectoryReader {
    * `maxAgeSeconds` ago (its configured default when absent); `{ maxAgeSeconds: 0 }` reads Graph.
    */
   assignedGroups(options?: { readonly maxAgeSeconds?: number }): Promise<readonly AssignedGroup[]>;
+  /**
+   * Every group and user assigned to the app with their app role ids, all pages: the listing
+   * `assignedGroups` is read from, shared with it and kept as long (same `maxAgeSeconds`).
+   */
+  appAssignments(options?: { readonly maxAgeSeconds?: number }): Promise<AppAssignments>;
+  /** The app's role definitions (id → value), read from its service principal each time. */
+  appRoles(): Promise<readonly AppRoleDefinition[]>;
   /** One user's profile and group ids, for a sign-in (one `$batch` round trip where possible). */
   userWithGroups(userId: string, membership: GroupMembership): Promise<UserWithGroups>;
   /** Members of many groups, through `$batch`, following every next link. */

@@ -10,12 +10,16 @@ import { GraphDirectoryReader, MAX_PAGE_SIZE } from './reader.js';
 import { GraphRequestRunner, GraphTransport } from './requests.js';
 
 export type {
+  AppAssignments,
+  AppRoleDefinition,
   AssignedGroup,
+  AssignedPrincipal,
   DirectoryReader,
   EntraUser,
   GroupMembers,
   UserWithGroups,
 } from './directory.js';
+export { DEFAULT_ACCESS_ROLE_ID } from './directory.js';
 export { withAssignedGroupsCache } from './cache.js';
 export { createGraphCredential } from './client.js';
 

@@ -5,7 +5,7 @@
  * pages than any real listing has, ends it as malformed.
  */
 import type { SyncServiceError } from '../errors.js';
-import type { EntraUser } from './directory.js';
+import type { AppRoleDefinition, EntraUser } from './directory.js';
 import { isRecord, type GraphJob, type GraphRequest, type GraphResponse } from './requests.js';
 
 /** Reads one item of a page; undefined when it does not have the expected shape. */
@@ -135,17 +135,39 @@ export interface Assignment {
   readonly principalId: string;
   readonly principalType: string;
   readonly principalDisplayName: string;
+  readonly appRoleId: string;
+}
+
+function isOptionalString(value: unknown): value is string | null | undefined {
+  return value === null || value === undefined || typeof value === 'string';
 }
 
 export const readAssignment: ItemReader<Assignment> = (value) => {
   if (!isRecord(value)) return undefined;
-  const { principalId, principalType, principalDisplayName } = value;
+  const { principalId, principalType, principalDisplayName, appRoleId } = value;
   if (typeof principalId !== 'string' || typeof principalType !== 'string') return undefined;
-  if (
-    principalDisplayName !== null &&
-    principalDisplayName !== undefined &&
-    typeof principalDisplayName !== 'string'
-  )
-    return undefined;
-  return { principalId, principalType, principalDisplayName: principalDisplayName ?? '' };
+  if (typeof appRoleId !== 'string' || !isOptionalString(principalDisplayName)) return undefined;
+  return {
+    principalId,
+    principalType,
+    principalDisplayName: principalDisplayName ?? '',
+    appRoleId: appRoleId.toLowerCase(),
+  };
+};
+
+export const readAppRole: ItemReader<AppRoleDefinition> = (value) => {
+  if (!isRecord(value)) return undefined;
+  const { id, value: roleValue, displayName, allowedMemberTypes, isEnabled } = value;
+  if (typeof id !== 'string' || typeof isEnabled !== 'boolean') return undefined;
+  if (!isOptionalString(roleValue) || !isOptionalString(displayName)) return undefined;
+  if (!Array.isArray(allowedMemberTypes)) return undefined;
+  const memberTypes = allowedMemberTypes as unknown[];
+  if (!memberTypes.every((type) => typeof type === 'string')) return undefined;
+  return {
+    id: id.toLowerCase(),
+    value: roleValue ?? null,
+    displayName: displayName ?? '',
+    allowedMemberTypes: memberTypes,
+    isEnabled,
+  };
 };

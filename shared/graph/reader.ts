@@ -6,7 +6,10 @@ import type { GroupMembership, Settings } from '../config/settings.js';
 import { SyncServiceError } from '../errors.js';
 import type { GraphClientHandle } from './client.js';
 import type {
+  AppAssignments,
+  AppRoleDefinition,
   AssignedGroup,
+  AssignedPrincipal,
   DirectoryReader,
   EntraUser,
   GroupMembers,
@@ -14,10 +17,12 @@ import type {
 } from './directory.js';
 import {
   Listing,
+  readAppRole,
   readAssignment,
   readId,
   readString,
   readUser,
+  type Assignment,
   type ListingFailure,
   type ListingResult,
 } from './listing.js';
@@ -178,23 +183,39 @@ export class GraphDirectoryReader implements DirectoryReader {
   }
 
   async assignedGroups(): Promise<readonly AssignedGroup[]> {
+    const { groups } = await this.appAssignments();
+    return groups.map(({ id, displayName }) => ({ id, displayName }));
+  }
+
+  async appAssignments(): Promise<AppAssignments> {
     const servicePrincipalId = await this.servicePrincipalId();
     const request: GraphRequest = {
       method: 'GET',
-      url: `/servicePrincipals/${segment(servicePrincipalId)}/appRoleAssignedTo?$select=principalId,principalType,principalDisplayName&$top=${this.pageSize}`,
+      url: `/servicePrincipals/${segment(servicePrincipalId)}/appRoleAssignedTo?$select=principalId,principalType,principalDisplayName,appRoleId&$top=${this.pageSize}`,
     };
     const listing = new Listing(request, readAssignment, this.versionRoot);
     await this.runner.run([listing.firstJob()], 'single');
-    // One group can hold several app roles: one assignment each, one team.
-    const groups = new Map<string, AssignedGroup>();
-    for (const assignment of listingOutcome(listing, request)) {
-      if (assignment.principalType !== 'Group') continue;
-      groups.set(assignment.principalId, {
-        id: assignment.principalId,
-        displayName: assignment.principalDisplayName,
-      });
+    return assignmentsByPrincipal(listingOutcome(listing, request));
+  }
+
+  async appRoles(): Promise<readonly AppRoleDefinition[]> {
+    const servicePrincipalId = await this.servicePrincipalId();
+    const lookup = new OneAnswer({
+      method: 'GET',
+      url: `/servicePrincipals/${segment(servicePrincipalId)}?$select=appRoles`,
+    });
+    await this.runner.run([lookup], 'single');
+    const response = lookup.response;
+    if (response.status !== 200) throw errorForAnswer(lookup.request, response);
+    const listed = isRecord(response.body) ? response.body.appRoles : undefined;
+    const roles = Array.isArray(listed) ? listed.map(readAppRole) : [undefined];
+    if (roles.some((role) => role === undefined)) {
+      throw new SyncServiceError(
+        'graph_incomplete',
+        `The answer to ${describeRequest(lookup.request)} has no readable appRoles`,
+      );
     }
-    return [...groups.values()];
+    return roles.filter((role) => role !== undefined);
   }
 
   async userWithGroups(userId: string, membership: GroupMembership): Promise<UserWithGroups> {
@@ -275,6 +296,34 @@ export class GraphDirectoryReader implements DirectoryReader {
     );
     return new Map(lookups.map(([userId, lookup]) => [userId, readUserAnswer(lookup)]));
   }
+}
+
+/** One entry per group and per user, holding every role it was assigned (once each). */
+function assignmentsByPrincipal(assignments: readonly Assignment[]): AppAssignments {
+  const groups = new Map<string, { displayName: string; appRoleIds: Set<string> }>();
+  const users = new Map<string, { displayName: string; appRoleIds: Set<string> }>();
+  for (const assignment of assignments) {
+    const byId =
+      assignment.principalType === 'Group'
+        ? groups
+        : assignment.principalType === 'User'
+          ? users
+          : undefined;
+    if (byId === undefined) continue;
+    const entry = byId.get(assignment.principalId) ?? {
+      displayName: assignment.principalDisplayName,
+      appRoleIds: new Set<string>(),
+    };
+    entry.appRoleIds.add(assignment.appRoleId);
+    byId.set(assignment.principalId, entry);
+  }
+  const principals = (byId: typeof groups): AssignedPrincipal[] =>
+    [...byId].map(([id, { displayName, appRoleIds }]) => ({
+      id,
+      displayName,
+      appRoleIds: [...appRoleIds],
+    }));
+  return { groups: principals(groups), users: principals(users) };
 }
 
 function groupMembersOf(groupId: string, result: ListingResult<EntraUser>): GroupMembers {

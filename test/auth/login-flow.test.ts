@@ -53,6 +53,11 @@ function cancelSignIn(authorize: URL) {
 
 const callback = steps.callback;
 
+/** The "Sign in again" link of an error page, as the browser would read it. */
+function startAgainLink(html: string): string | undefined {
+  return /<a id="start-again" href="([^"]*)"/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+}
+
 async function userRow(userId: string) {
   return (await services.repository.readUser(userId)).user;
 }
@@ -130,14 +135,51 @@ describe('GET /api/sso/callback', () => {
     expect(response.location).toBe(`${PROXY_ORIGIN}/ui`);
     expect(response.setCookie).toMatch(new RegExp(`^${LOGIN_COOKIE_NAME}=;.*Max-Age=0`));
     expect(await userRow(BEN)).toMatchObject({ userId: BEN, displayName: 'Ben Okafor' });
-    // The code is single-use: replaying the answer with a fresh attempt's cookie fails.
-    const again = await startLogin();
+    // The code is single-use: replaying the answer with a fresh attempt's cookie is refused
+    // as the browser's problem (400), with a way to sign in again to the same page.
+    const again = await startLogin(`?redirect=${encodeURIComponent('/ui/teams?tab=mine')}`);
     const replay = new URL(answer);
     replay.searchParams.set('state', again.authorize.searchParams.get('state') ?? '');
     const replayed = await callback(replay, again.cookie);
-    expect(replayed.status).toBe(502);
-    expect(replayed.errorCode).toBe('login_failed');
-    expect(replayed.text).toContain('invalid_grant');
+    expect(replayed.status).toBe(400);
+    expect(replayed.errorCode).toBe('login_code_invalid');
+    expect(replayed.text).toContain('This sign-in link has expired');
+    expect(replayed.text).toContain('invalid_grant, AADSTS54005');
+    expect(startAgainLink(replayed.text)).toBe(
+      `/api/sso/login?redirect=${encodeURIComponent('/ui/teams?tab=mine')}`,
+    );
+    expect(replayed.setCookie).toMatch(new RegExp(`^${LOGIN_COOKIE_NAME}=;.*Max-Age=0`));
+  });
+
+  it('answers a code issued for another redirect_uri as a stale link too (invalid_grant)', async () => {
+    const start = await startLogin();
+    const answer = await pickUser(start.authorize, BEN);
+    // The same site reached over https (as behind a front end): another redirect_uri.
+    const other = await steps.startLogin(host.url, '', { 'x-forwarded-proto': 'https' });
+    expect(other.authorize.searchParams.get('redirect_uri')).toMatch(/^https:/);
+    answer.searchParams.set('state', other.authorize.searchParams.get('state') ?? '');
+    const response = await callback(answer, other.cookie);
+    expect(response.status).toBe(400);
+    expect(response.errorCode).toBe('login_code_invalid');
+    expect(response.text).toContain('AADSTS500112');
+    expect(startAgainLink(response.text)).toBe(
+      `/api/sso/login?redirect=${encodeURIComponent('/api/health')}`,
+    );
+    expect(response.setCookie).toContain('Max-Age=0');
+  });
+
+  it('keeps a real failure of the token endpoint a 502', async () => {
+    const start = await startLogin();
+    const answer = await pickUser(start.authorize, BEN);
+    tenant.faults.inject({ pathPattern: '/oauth2/v2.0/token', status: 503, times: 10 });
+    try {
+      const response = await callback(answer, start.cookie);
+      expect(response.status).toBe(502);
+      expect(response.errorCode).toBe('login_failed');
+      expect(response.setCookie).toContain('Max-Age=0');
+    } finally {
+      tenant.faults.clear();
+    }
   });
 
   it('refuses an answer whose state is not the one this browser started with', async () => {
@@ -149,6 +191,7 @@ describe('GET /api/sso/callback', () => {
     expect(response.errorCode).toBe('login_state_invalid');
     expect(response.text).toContain('state mismatch');
     expect(response.text).toContain('id="start-again"');
+    expect(response.setCookie).toContain('Max-Age=0');
   });
 
   it('refuses an answer that arrives without the sign-in cookie', async () => {
@@ -158,6 +201,8 @@ describe('GET /api/sso/callback', () => {
     expect(response.status).toBe(400);
     expect(response.errorCode).toBe('login_state_invalid');
     expect(response.text).toContain('cookie is missing');
+    expect(response.setCookie).toContain('Max-Age=0');
+    expect(startAgainLink(response.text)).toBe('/api/sso/login');
   });
 
   it('refuses a tampered cookie', async () => {

@@ -12,8 +12,12 @@ export interface LoginStart {
   readonly setCookie: string;
 }
 
-export async function startLogin(hostUrl: string, query = ''): Promise<LoginStart> {
-  const response = await fetch(`${hostUrl}/api/sso/login${query}`, { redirect: 'manual' });
+export async function startLogin(
+  hostUrl: string,
+  query = '',
+  headers: Record<string, string> = {},
+): Promise<LoginStart> {
+  const response = await fetch(`${hostUrl}/api/sso/login${query}`, { redirect: 'manual', headers });
   expect(response.status).toBe(302);
   const setCookie = response.headers.getSetCookie()[0] ?? '';
   return {

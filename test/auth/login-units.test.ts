@@ -16,6 +16,7 @@ import { ensureDevCertificate } from '../../dev/tenant/certificate.js';
 import { ssoLogin } from '../../functions/sso-login.js';
 import {
   isAllowedRedirect,
+  loginPathReturningTo,
   readClientCertificate,
   tokenEndpoint,
 } from '../../shared/auth/index.js';
@@ -115,10 +116,21 @@ describe('the certificate client assertion', () => {
   });
 });
 
+describe('the "Sign in again" link', () => {
+  it('returns to an allowed page, and drops one that is not allowed (any more)', () => {
+    const settings = testSettings({ ALLOWED_REDIRECT_ORIGINS: 'https://proxy.example.com' });
+    expect(loginPathReturningTo('https://proxy.example.com/ui?a=1&b=2', settings)).toBe(
+      '/api/sso/login?redirect=https%3A%2F%2Fproxy.example.com%2Fui%3Fa%3D1%26b%3D2',
+    );
+    expect(loginPathReturningTo('https://evil.example/', settings)).toBe('/api/sso/login');
+    expect(loginPathReturningTo(undefined, settings)).toBe('/api/sso/login');
+  });
+});
+
 describe('MSAL failures as coded errors', () => {
   const endpoint = 'https://login.example/tenant/oauth2/v2.0/token';
 
-  it('keeps the OAuth code of a refused redemption, so invalid_grant can be told apart', () => {
+  it('answers invalid_grant (a stale or replayed code) as login_code_invalid, keeping the OAuth code', () => {
     const refusal = new InteractionRequiredAuthError(
       'invalid_grant',
       'correlation',
@@ -130,9 +142,9 @@ describe('MSAL failures as coded errors', () => {
       54005 as unknown as string,
     );
     const error = redemptionError(refusal, endpoint);
-    expect(error).toMatchObject({ code: 'login_failed', upstreamCode: 'invalid_grant' });
+    expect(error).toMatchObject({ code: 'login_code_invalid', upstreamCode: 'invalid_grant' });
     expect(error.message).toBe(
-      'The tenant refused to redeem the sign-in code (invalid_grant, AADSTS54005).',
+      'This sign-in link has expired or was already used (invalid_grant, AADSTS54005). Sign in again.',
     );
     expect(error.cause).toBe(refusal);
 

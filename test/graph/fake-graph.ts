@@ -189,6 +189,7 @@ export class FakeGraph {
         principalId: id,
         principalType: 'Group',
         principalDisplayName: `Group ${id}`,
+        appRoleId: '00000000-0000-0000-0000-000000000000',
       }));
       return page(url, rows);
     }

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createDirectoryReader } from '../../shared/graph/index.js';
+import { DEFAULT_ACCESS_ROLE_ID, createDirectoryReader } from '../../shared/graph/index.js';
 import { useSimulatedTenant } from '../support/tenant-fixture.js';
 import { S, SAMPLE, readerFor, routeCount, settingsFor } from './helpers.js';
 
@@ -50,6 +50,53 @@ describe('assignedGroups', () => {
       { id: S.evals, displayName: 'Production LLM Evals Group' },
       { id: S.prodTeam, displayName: 'Default MishikaLLM Prod Team' },
     ]);
+  });
+});
+
+describe('appAssignments and appRoles', () => {
+  it('list the assigned groups and the directly assigned users, each with its app role ids', async () => {
+    sim.admin.assignGroup(S.evals, 'LLM.Viewer');
+    sim.admin.assignGroup(S.prodTeam);
+    const { groups, users } = await readerFor(sim).appAssignments();
+    const byId = <T extends { id: string }>(list: readonly T[]) =>
+      [...list].sort((a, b) => a.id.localeCompare(b.id));
+    expect(byId(groups)).toEqual([
+      {
+        id: S.evals,
+        displayName: 'Production LLM Evals Group',
+        appRoleIds: [S.roles.internalUser, S.roles.llmViewer],
+      },
+      {
+        id: S.prodTeam,
+        displayName: 'Default MishikaLLM Prod Team',
+        appRoleIds: [DEFAULT_ACCESS_ROLE_ID],
+      },
+    ]);
+    expect(byId(users)).toEqual([
+      { id: S.ava, displayName: 'Ava Patel', appRoleIds: [S.roles.proxyAdmin] },
+      { id: S.gus, displayName: 'Gus Lindqvist', appRoleIds: [S.roles.llmViewer] },
+    ]);
+    expect(sim.counters().requestsByRoute[ASSIGNED]).toBe(1);
+  });
+
+  it('read the role definitions from the service principal', async () => {
+    const roles = await readerFor(sim).appRoles();
+    expect(roles).toContainEqual({
+      id: S.roles.proxyAdmin,
+      value: 'proxy_admin',
+      displayName: 'MishikaLLM proxy admin',
+      allowedMemberTypes: ['User'],
+      isEnabled: true,
+    });
+    expect(roles.map((role) => role.value)).toEqual(['proxy_admin', 'internal_user', 'LLM.Viewer']);
+    expect(routeCount(sim, 'GET /v1.0/servicePrincipals/{id}')).toBe(1);
+  });
+
+  it('share one listing with assignedGroups', async () => {
+    const reader = createDirectoryReader(settingsFor(sim, { ASSIGNED_GROUPS_CACHE_SECONDS: '5' }));
+    await Promise.all([reader.assignedGroups(), reader.appAssignments(), reader.assignedGroups()]);
+    await reader.appAssignments();
+    expect(routeCount(sim, ASSIGNED)).toBe(1);
   });
 });
 

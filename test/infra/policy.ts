@@ -59,6 +59,9 @@ export const expectedAppSettings = [
   'SESSION_SECRET',
   'DEFAULT_TEAM_PARAMS',
   'DEFAULT_INTERNAL_USER_PARAMS',
+  'SIGN_IN_USERS',
+  'ROLE_MAPPINGS',
+  'CONSOLE_ADMIN_ROLE',
 ] as const;
 
 /** Settings that must not appear: secrets in plain text, or settings Flex Consumption rejects. */

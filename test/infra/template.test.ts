@@ -156,6 +156,7 @@ describe('compiled infra/main.bicep', () => {
     expect(settings.ALLOWED_CLIENT_APP_IDS).toBe(
       "[join(parameters('settings').allowedClientAppIds, ',')]",
     );
+    expect(settings.ROLE_MAPPINGS).toBe("[string(parameters('settings').roleMappings)]");
 
     const passed = objectAt(moduleNamed(template, 'functionApp').parameters, 'settings');
     const parameters = objectAt(template.json, 'parameters');
@@ -163,17 +164,21 @@ describe('compiled infra/main.bicep', () => {
       syncSchedule: '0 */30 * * * *',
       groupMembership: 'transitive',
       maxMembershipRemovalsPerRun: 500,
-      assignedGroupsCacheSeconds: 60,
+      assignedGroupsCacheSeconds: 5,
       groupsClaimAuthoritative: false,
       graphEndpoint: 'https://graph.microsoft.com',
       tablePrefix: '',
       entraServicePrincipalId: '',
+      signInUsers: 'assigned',
+      roleMappings: {},
+      consoleAdminRole: 'proxy_admin',
     };
     for (const [name, value] of Object.entries(defaults)) {
       expect(passed[name], name).toBe(`[parameters('${name}')]`);
       expect(objectAt(parameters, name).defaultValue, name).toEqual(value);
     }
     expect(objectAt(parameters, 'groupMembership').allowedValues).toEqual(['transitive', 'direct']);
+    expect(objectAt(parameters, 'signInUsers').allowedValues).toEqual(['assigned', 'any']);
     expect(text(objectAt(parameters, 'entraAuthorityHost').defaultValue)).toContain(
       'environment().authentication.loginEndpoint',
     );

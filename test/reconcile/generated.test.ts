@@ -26,6 +26,8 @@ function pausingDirectory(
   return {
     servicePrincipalId: () => reader.servicePrincipalId(),
     assignedGroups: (options) => reader.assignedGroups(options),
+    appAssignments: (options) => reader.appAssignments(options),
+    appRoles: () => reader.appRoles(),
     userWithGroups: (userId, membership) => reader.userWithGroups(userId, membership),
     users: (userIds) => reader.users(userIds),
     groupMembers: async (groupIds, membership, onGroupDone) => {

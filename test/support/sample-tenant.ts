@@ -29,6 +29,12 @@ export const S = {
   elif: '1801b510-039b-4f9e-9fd8-3d7246401aa4',
   farah: '539ffb0b-e0c5-41b4-8112-d9e188cacee6',
   gus: 'e162cc6a-b034-437b-b7a8-b83d52450dff',
+  /** App role ids: evals holds internal_user, Ava proxy_admin and Gus LLM.Viewer directly. */
+  roles: {
+    proxyAdmin: '9edaf0b7-4233-474c-bdc7-2e8757d9d3a3',
+    internalUser: '5f7c3b1e-8a42-4d0f-9b6e-2c1d4e7a9f30',
+    llmViewer: 'c2e8a6d4-1f3b-4e5a-8c7d-0b9a1e2f3d4c',
+  },
 } as const;
 
 export async function requireTrustedCa(sim: SimulatedTenant): Promise<void> {

@@ -53,18 +53,21 @@ describe('Graph through the real Graph client and @azure/identity', () => {
     const res = (await client
       .api(`/servicePrincipals/${sim.servicePrincipalId}/appRoleAssignedTo`)
       .get()) as { value: Record<string, unknown>[] };
-    expect(res.value).toHaveLength(2);
+    expect(res.value).toHaveLength(3);
     expect(res.value).toContainEqual(
       expect.objectContaining({
         principalId: S.evals,
         principalType: 'Group',
         principalDisplayName: 'Production LLM Evals Group',
         resourceId: sim.servicePrincipalId,
-        appRoleId: '00000000-0000-0000-0000-000000000000',
+        appRoleId: S.roles.internalUser,
       }),
     );
     expect(res.value).toContainEqual(
       expect.objectContaining({ principalId: S.gus, principalType: 'User' }),
+    );
+    expect(res.value).toContainEqual(
+      expect.objectContaining({ principalId: S.ava, principalType: 'User' }),
     );
     for (const a of res.value) expect(typeof a.id).toBe('string');
 

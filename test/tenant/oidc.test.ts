@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { generateTenant } from '../../dev/tenant/generate.js';
 import { startSimulatedTenant, type SimulatedTenant } from '../../dev/tenant/server.js';
 import { useSimulatedTenant } from '../support/tenant-fixture.js';
@@ -299,6 +299,45 @@ describe('authorization code flow with PKCE', () => {
     expect(secret.status).toBe(401);
     const ok = await redeem(s, { code, code_verifier: verifier });
     expect(ok.status).toBe(200);
+  });
+
+  it('answers invalid_grant for an expired code (AADSTS70008) and a redirect_uri mismatch (AADSTS500112)', async () => {
+    const s = sim;
+    const signIn = async () => {
+      const { verifier, challenge } = pkce();
+      const back = await authorize(
+        s,
+        {
+          client_id: s.clientId,
+          response_type: 'code',
+          redirect_uri: REDIRECT,
+          scope: 'openid',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+        },
+        S.ben,
+      );
+      return { code: back.searchParams.get('code') ?? '', code_verifier: verifier };
+    };
+    const late = await signIn();
+    // Only Date is faked: the server's sockets and timers keep real time.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 11 * 60 * 1000 });
+    try {
+      const expired = await redeem(s, late);
+      expect(expired.status).toBe(400);
+      expect(await expired.json()).toMatchObject({ error: 'invalid_grant', error_codes: [70008] });
+    } finally {
+      vi.useRealTimers();
+    }
+    const elsewhere = await redeem(s, {
+      ...(await signIn()),
+      redirect_uri: 'https://127.0.0.1:1/api/sso/callback',
+    });
+    expect(elsewhere.status).toBe(400);
+    expect(await elsewhere.json()).toMatchObject({
+      error: 'invalid_grant',
+      error_codes: [500112],
+    });
   });
 
   it('sends errors back to the redirect URI like Entra (bad response_type, plain PKCE, cancel)', async () => {

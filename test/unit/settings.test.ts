@@ -48,7 +48,7 @@ describe('settings', () => {
       graphEndpoint: 'https://graph.microsoft.com',
       graphAuth: 'client_secret',
       groupsClaimAuthoritative: false,
-      assignedGroupsCacheSeconds: 60,
+      assignedGroupsCacheSeconds: 5,
     });
     expect(settings.tables).toEqual({ kind: 'azurite', prefix: '' });
     expect(settings.sync).toEqual({
@@ -57,6 +57,36 @@ describe('settings', () => {
       maxMembershipRemovalsPerRun: 500,
     });
     expect(settings.defaults).toEqual({ team: {}, user: {} });
+    expect(settings.access).toEqual({
+      signInUsers: 'assigned',
+      roleMappings: {},
+      consoleAdminRole: 'proxy_admin',
+    });
+  });
+
+  it('reads role_mappings from the settings file, and ROLE_MAPPINGS replaces them as a whole', () => {
+    const path = settingsFile(`
+mishikallm_settings:
+  role_mappings:
+    LLM.Admin: proxy_admin
+    LLM.User: internal_user
+`);
+    expect(loadSettings({ ...base, MISHIKALLM_CONFIG: path }).access.roleMappings).toEqual({
+      'LLM.Admin': 'proxy_admin',
+      'LLM.User': 'internal_user',
+    });
+    const replaced = loadSettings({
+      ...base,
+      MISHIKALLM_CONFIG: path,
+      ROLE_MAPPINGS: '{"LLM.Viewer": "internal_user_viewer"}',
+      SIGN_IN_USERS: 'any',
+      CONSOLE_ADMIN_ROLE: 'Console.Admin',
+    });
+    expect(replaced.access).toEqual({
+      signInUsers: 'any',
+      roleMappings: { 'LLM.Viewer': 'internal_user_viewer' },
+      consoleAdminRole: 'Console.Admin',
+    });
   });
 
   it('reads the default params from the YAML settings file', () => {
@@ -204,6 +234,53 @@ mishikallm_settings:
     it('a settings file that is not YAML', () => {
       const path = settingsFile('mishikallm_settings: [unclosed');
       expect(rejection({ ...base, MISHIKALLM_CONFIG: path })).toMatch(/expected valid YAML/);
+    });
+
+    it('a SIGN_IN_USERS that is neither assigned nor any', () => {
+      expect(rejection({ ...base, SIGN_IN_USERS: 'everyone' })).toContain(
+        'SIGN_IN_USERS = "everyone": expected assigned or any',
+      );
+    });
+
+    it('a ROLE_MAPPINGS that is not JSON', () => {
+      expect(rejection({ ...base, ROLE_MAPPINGS: '{LLM.Admin: proxy_admin' })).toContain(
+        'ROLE_MAPPINGS = "{LLM.Admin: proxy_admin": expected a JSON object',
+      );
+    });
+
+    it('a ROLE_MAPPINGS that maps to a role MishikaLLM does not have', () => {
+      expect(rejection({ ...base, ROLE_MAPPINGS: '{"LLM.Admin": "admin"}' })).toContain(
+        'ROLE_MAPPINGS = "{"LLM.Admin": "admin"}": expected LLM.Admin: one of proxy_admin, proxy_admin_viewer, internal_user, internal_user_viewer',
+      );
+    });
+
+    it('a role_mappings entry in the file that maps to a role MishikaLLM does not have', () => {
+      const path = settingsFile('mishikallm_settings:\n  role_mappings:\n    LLM.Admin: admin\n');
+      expect(rejection({ ...base, MISHIKALLM_CONFIG: path })).toContain(
+        `${path}: mishikallm_settings.role_mappings.LLM.Admin = "admin": expected one of proxy_admin,`,
+      );
+    });
+
+    it('a role_mappings that is not a mapping', () => {
+      const path = settingsFile('mishikallm_settings:\n  role_mappings: [proxy_admin]\n');
+      expect(rejection({ ...base, MISHIKALLM_CONFIG: path })).toContain(
+        'mishikallm_settings.role_mappings = "["proxy_admin"]": expected a mapping of app role values to proxy_admin,',
+      );
+    });
+
+    it('a role_mappings key that cannot be an app role value', () => {
+      const path = settingsFile(
+        'mishikallm_settings:\n  role_mappings:\n    "LLM Admin": proxy_admin\n',
+      );
+      expect(rejection({ ...base, MISHIKALLM_CONFIG: path })).toContain(
+        'role_mappings.LLM Admin = "proxy_admin": expected an app role value (no spaces, not starting with \'.\', at most 250 characters) as the key',
+      );
+    });
+
+    it('a CONSOLE_ADMIN_ROLE that cannot be an app role value', () => {
+      expect(rejection({ ...base, CONSOLE_ADMIN_ROLE: 'Console Admin' })).toContain(
+        'CONSOLE_ADMIN_ROLE = "Console Admin": expected an app role value (no spaces',
+      );
     });
 
     it('a group membership mode that does not exist', () => {

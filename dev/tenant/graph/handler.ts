@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { DirectoryError } from '../model.js';
 import type { SimResponse } from '../sim-response.js';
+import { applicationRoutes } from './applications.js';
 import { groupRoutes } from './groups.js';
 import { groupsDeltaRoutes } from './groups-delta.js';
 import { memberGroupRoutes } from './member-groups.js';
@@ -25,6 +26,7 @@ export interface RouteInfo {
 // Order matters: `/groups/delta` must be tried before `/groups/{id}`.
 const ROUTES: Route[] = [
   ...servicePrincipalRoutes,
+  ...applicationRoutes,
   ...groupsDeltaRoutes,
   ...groupRoutes,
   ...userRoutes,

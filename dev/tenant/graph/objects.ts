@@ -116,7 +116,8 @@ const GROUP_PROPS = new Set(
   ),
 );
 
-export type Shape = 'user' | 'group' | 'directoryObject' | 'servicePrincipal' | 'appRoleAssignment';
+export type Shape =
+  'user' | 'group' | 'directoryObject' | 'servicePrincipal' | 'application' | 'appRoleAssignment';
 
 export function parseSelect(query: URLSearchParams, shape: Shape): string[] | undefined {
   const raw = query.get('$select');

@@ -6,6 +6,19 @@ import { page } from './paging.js';
 import { BadQuery, json } from './responses.js';
 import { ID, type GraphContext, type GraphRequest, type Route } from './route.js';
 
+/** The app's roles as Graph shows them on the application and on its service principal. */
+export function appRolesOf(ctx: GraphContext): Record<string, unknown>[] {
+  return ctx.directory.app.appRoles.map((r) => ({
+    allowedMemberTypes: r.allowedMemberTypes,
+    description: r.description ?? null,
+    displayName: r.displayName,
+    id: r.id,
+    isEnabled: r.isEnabled,
+    origin: 'Application',
+    value: r.value ?? null,
+  }));
+}
+
 function servicePrincipal(ctx: GraphContext): Record<string, unknown> {
   const app = ctx.directory.app;
   return {
@@ -21,7 +34,7 @@ function servicePrincipal(ctx: GraphContext): Record<string, unknown> {
     servicePrincipalType: 'Application',
     signInAudience: 'AzureADMyOrg',
     tags: ['WindowsAzureActiveDirectoryIntegratedApp'],
-    appRoles: app.appRoles.map((r) => ({ ...r, isEnabled: true, origin: 'Application' })),
+    appRoles: appRolesOf(ctx),
   };
 }
 

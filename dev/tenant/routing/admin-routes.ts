@@ -22,6 +22,14 @@ export interface AdminRouteDeps {
   info: () => Record<string, unknown>;
 }
 
+/** `appRole` (an app role's value or id) or the older `appRoleId`; absent: "Default Access". */
+function appRoleOf(body: Record<string, unknown>): string | undefined {
+  const role = body.appRole ?? body.appRoleId;
+  if (role === undefined) return undefined;
+  if (typeof role !== 'string') throw new HttpError(400, 'body.appRole must be a string');
+  return role;
+}
+
 async function routeAdmin(
   deps: AdminRouteDeps,
   method: string,
@@ -82,13 +90,10 @@ async function routeAdmin(
     case 'DELETE groups/:id/members/:id':
       admin.removeMember(id ?? '', d ?? '');
       return ok(null);
-    case 'POST assignments': {
-      const pid = str('principalId');
-      const role = typeof b.appRoleId === 'string' ? b.appRoleId : undefined;
-      return ok(state.directory.assign(pid, role), 201);
-    }
+    case 'POST assignments':
+      return ok(state.directory.assign(str('principalId'), appRoleOf(b)), 201);
     case 'DELETE assignments/:id':
-      state.directory.unassign(id ?? '');
+      state.directory.unassign(id ?? '', appRoleOf(b));
       return ok(null);
     case 'GET faults':
       return ok(state.faults.list());
