@@ -11,6 +11,7 @@ export default tseslint.config(
       'coverage/',
       'infra/**/*.json',
       '.azurite/',
+      '.dev-tenant/',
       '.deploy/',
       '.tools/',
     ],
