@@ -7,7 +7,6 @@ import { stackTenantClient } from './cli/admin-client.js';
 import { CliError } from './cli/cli-error.js';
 import { generateCommand } from './cli/generate-command.js';
 import { resetTenant } from './cli/reset.js';
-import { serveCommand } from './cli/serve.js';
 import { VERBS } from './cli/verbs.js';
 
 function usage(): string {
@@ -43,6 +42,8 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   // `npm run tenant -- --tenant FILE --port N` started a tenant before there were verbs.
   if (verb === 'serve' || verb.startsWith('--')) {
+    // Loaded only here: the whole tenant server is most of this CLI's start-up time.
+    const { serveCommand } = await import('./cli/serve.js');
     await serveCommand(verb === 'serve' ? args : argv);
     return;
   }
