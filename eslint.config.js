@@ -33,6 +33,7 @@ export default tseslint.config(
       'coverage/',
       'infra/**/*.json',
       '.azurite/',
+      '.dev-tenant/',
       '.deploy/',
       '.tools/',
     ],

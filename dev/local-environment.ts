@@ -1,102 +1,128 @@
 /**
- * The embedded defaults of `npm start` and `npm run sync`: whatever is not configured (in
- * local.settings.json `Values` or the environment, the environment winning) is filled in with
- * Azurite from node_modules for Table Storage and the simulated Entra tenant for Entra ID and
- * Graph. The app itself then runs in a child process that gets these settings, because
- * NODE_EXTRA_CA_CERTS (trust for the simulated tenant) is read only when Node.js starts.
+ * The parts `npm start` embeds for whatever is not configured: Azurite (blob, queue and table,
+ * data in the data folder's .azurite/) and one simulated Entra tenant on a stable port whose
+ * directory persists in .dev-tenant/state.json. The app itself then runs in a child process that
+ * gets these settings, because NODE_EXTRA_CA_CERTS (trust for the simulated tenant) is read only
+ * when Node.js starts.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startAzurite, type RunningAzurite } from './azurite.js';
-import { readLocalSettings } from './settings-files.js';
+import { startAzuriteServices } from './azurite-services.js';
+import {
+  isSet,
+  withEmbeddedParts,
+  type ConfiguredSettings,
+  type Settings,
+} from './stack/configured-settings.js';
+import { portSetting, seedTenantFile, type StackLocations } from './stack/locations.js';
+import type { StackRecord } from './stack/stack-file.js';
 import { startSimulatedTenant } from './tenant/server.js';
-import { DEFAULT_SYNC_SCHEDULE } from '../shared/config/settings.js';
-import { azuriteConnectionString } from '../shared/store/connection.js';
-
-export const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-const AZURITE_PORT = 10002;
 
 export interface LocalEnvironment {
-  readonly settings: Record<string, string | undefined>;
-  readonly notes: readonly string[];
+  /** The functions' app settings. */
+  readonly settings: Settings;
+  readonly tenant: StackRecord['tenant'];
+  readonly storage: StackRecord['storage'];
   stop(): Promise<void>;
 }
 
-function isSet(value: string | undefined): value is string {
-  return value !== undefined && value.trim() !== '';
+/** A port already taken, said in words with the setting that moves it. */
+function portInUse(error: unknown, setting: string): Error {
+  const port = (error as { port?: number }).port;
+  return new Error(
+    `Port ${port ?? '?'} is in use (is another \`npm start\` or Azurite running?): stop it, or set ${setting} to another port (0 picks a free one).`,
+    { cause: error },
+  );
 }
 
-async function startTableStorage(): Promise<{
-  azurite?: RunningAzurite;
-  connectionString: string;
-  note: string;
-}> {
+const isAddressInUse = (error: unknown) =>
+  (error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+
+async function startStorage(settings: Settings, locations: StackLocations) {
+  const ports = {
+    blob: portSetting(settings, 'AZURITE_BLOB_PORT'),
+    queue: portSetting(settings, 'AZURITE_QUEUE_PORT'),
+    table: portSetting(settings, 'AZURITE_TABLE_PORT'),
+  };
   try {
-    const azurite = await startAzurite({
-      port: AZURITE_PORT,
-      location: join(repositoryRoot, '.azurite'),
-    });
-    return {
-      azurite,
-      connectionString: azurite.connectionString,
-      note: `Table Storage: Azurite at ${azurite.tableEndpoint} (data kept in .azurite/)`,
-    };
+    return await startAzuriteServices(locations.azuriteDir, ports);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    // Most likely `npm start` (or the user's own Azurite) already serves it: share it.
-    return {
-      connectionString: azuriteConnectionString(),
-      note: `Table Storage: the Azurite already listening on 127.0.0.1:${AZURITE_PORT}`,
-    };
+    if (!isAddressInUse(error)) throw error;
+    const port = (error as { port?: number }).port;
+    const setting =
+      port === ports.blob
+        ? 'AZURITE_BLOB_PORT'
+        : port === ports.queue
+          ? 'AZURITE_QUEUE_PORT'
+          : 'AZURITE_TABLE_PORT';
+    throw portInUse(error, setting);
   }
 }
 
-export async function prepareLocalEnvironment(): Promise<LocalEnvironment> {
-  const settings: Record<string, string | undefined> = {
-    ...readLocalSettings(repositoryRoot),
-    ...process.env,
-  };
+async function startTenant(settings: Settings, locations: StackLocations) {
+  try {
+    return await startSimulatedTenant({
+      tenant: seedTenantFile(settings),
+      stateFile: locations.tenantStateFile,
+      port: portSetting(settings, 'TENANT_PORT'),
+    });
+  } catch (error) {
+    if (isAddressInUse(error)) throw portInUse(error, 'TENANT_PORT');
+    throw error;
+  }
+}
+
+export async function prepareLocalEnvironment(
+  configured: ConfiguredSettings,
+  locations: StackLocations,
+): Promise<LocalEnvironment> {
   const stops: (() => Promise<void>)[] = [];
-  const notes: string[] = [];
-
-  if (!isSet(settings.ENTRA_TENANT_ID)) {
-    const tenantFile = settings.SIMULATED_TENANT ?? join(repositoryRoot, 'dev/tenants/sample.json');
-    const tenant = await startSimulatedTenant({ tenant: tenantFile, port: 0 });
-    stops.push(() => tenant.stop());
-    Object.assign(settings, tenant.env, { GRAPH_AUTH: 'client_secret' });
-    notes.push(
-      `Entra ID: simulated tenant ${tenant.tenantId} at ${tenant.baseUrl}`,
-      `  tenant data: ${tenantFile}; admin API ${tenant.baseUrl}/_admin (docs/simulated-tenant.md)`,
-    );
-  } else {
-    notes.push(`Entra ID: tenant ${settings.ENTRA_TENANT_ID} (configured)`);
-  }
-
-  if (!isSet(settings.TABLES_CONNECTION_STRING) && !isSet(settings.TABLES_ENDPOINT)) {
-    const tables = await startTableStorage();
-    const azurite = tables.azurite;
-    if (azurite !== undefined) stops.push(() => azurite.stop());
-    settings.TABLES_CONNECTION_STRING = tables.connectionString;
-    notes.push(tables.note);
-  } else {
-    notes.push('Table Storage: configured connection');
-  }
-
-  // The Functions host resolves the timer's %SYNC_SCHEDULE% from app settings: it must be set.
-  if (!isSet(settings.SYNC_SCHEDULE)) settings.SYNC_SCHEDULE = DEFAULT_SYNC_SCHEDULE;
-  if (!isSet(settings.SESSION_SECRET))
-    settings.SESSION_SECRET = randomBytes(32).toString('base64url');
-  const config = join(repositoryRoot, 'config/mishikallm.yaml');
-  if (!isSet(settings.MISHIKALLM_CONFIG) && existsSync(config)) settings.MISHIKALLM_CONFIG = config;
-
-  return {
-    settings,
-    notes,
-    async stop() {
-      for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    },
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch(() => undefined);
   };
+  const settings = { ...configured.settings };
+  try {
+    let storage: LocalEnvironment['storage'] = null;
+    if (!configured.tablesConfigured) {
+      const azurite = await startStorage(settings, locations);
+      stops.push(() => azurite.stop());
+      storage = {
+        location: locations.azuriteDir,
+        ...azurite.endpoints,
+        tablesConnectionString: azurite.tablesConnectionString,
+      };
+      const jobs = settings.AzureWebJobsStorage;
+      // The host's own storage (timer locks, queues): the emulator this stack runs.
+      if (!isSet(jobs) || jobs.trim() === 'UseDevelopmentStorage=true') {
+        settings.AzureWebJobsStorage = azurite.onDefaultPorts
+          ? 'UseDevelopmentStorage=true'
+          : azurite.connectionString;
+      }
+    }
+
+    let tenant: LocalEnvironment['tenant'] = null;
+    if (!configured.tenantConfigured) {
+      const sim = await startTenant(settings, locations);
+      stops.push(() => sim.stop());
+      tenant = {
+        url: sim.baseUrl,
+        adminPage: `${sim.baseUrl}/_admin/`,
+        tenantId: sim.tenantId,
+        stateFile: locations.tenantStateFile,
+        seedFile: seedTenantFile(settings),
+        caPath: sim.caPath ?? '',
+        settings: { ...sim.env, GRAPH_AUTH: 'client_secret' },
+      };
+    }
+
+    const app = withEmbeddedParts(settings, {
+      ...(tenant === null ? {} : { tenant: tenant.settings }),
+      ...(storage === null ? {} : { tablesConnectionString: storage.tablesConnectionString }),
+    });
+    if (!isSet(app.FUNCTIONS_WORKER_RUNTIME)) app.FUNCTIONS_WORKER_RUNTIME = 'node';
+    if (!isSet(app.SESSION_SECRET)) app.SESSION_SECRET = randomBytes(32).toString('base64url');
+    return { settings: app, tenant, storage, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 
 const localSettingsSchema = z.object({
@@ -10,8 +9,7 @@ const localSettingsSchema = z.object({
  * The `Values` of local.settings.json, as `func start` reads them. The process environment
  * wins over the file, so a one-off `FOO=bar npm start` works as users expect.
  */
-export function readLocalSettings(root: string): Record<string, string> {
-  const path = join(root, 'local.settings.json');
+export function readLocalSettings(path: string): Record<string, string> {
   if (!existsSync(path)) return {};
   const parsed = localSettingsSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success) {

@@ -1,12 +1,25 @@
 /**
- * `npm start`: the service on this machine with nothing but Node.js. Missing settings get
- * the embedded defaults (dev/local-environment.ts); then `func start` runs when Azure
- * Functions Core Tools are installed, or the local stand-in host (dev/host.ts) otherwise.
+ * `npm start`: one local stack with nothing but Node.js. Whatever is not configured is embedded
+ * (dev/local-environment.ts: Azurite, the simulated tenant); then `func start` runs when Azure
+ * Functions Core Tools are installed, or the local stand-in host (dev/serve.ts) otherwise. Once
+ * the functions answer, .dev-stack.json says what runs, so every other local command uses it.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { prepareLocalEnvironment, repositoryRoot } from './local-environment.js';
+import { prepareLocalEnvironment, type LocalEnvironment } from './local-environment.js';
+import { stackBanner } from './stack/banner.js';
+import { readConfiguredSettings } from './stack/configured-settings.js';
+import { portSetting, repositoryRoot, stackLocations } from './stack/locations.js';
+import { freePort, isPortFree } from './stack/ports.js';
+import {
+  readRunningStack,
+  removeStackFile,
+  writeStackFile,
+  type StackRecord,
+} from './stack/stack-file.js';
+
+const FUNCTIONS_READY_TIMEOUT_MS = 120_000;
 
 function onPath(command: string): string | undefined {
   for (const directory of (process.env.PATH ?? '').split(delimiter)) {
@@ -21,33 +34,70 @@ function onPath(command: string): string | undefined {
   return undefined;
 }
 
-const environment = await prepareLocalEnvironment();
-const port = environment.settings.PORT ?? '7071';
+function fail(message: string): never {
+  console.error(`npm start: ${message}`);
+  process.exit(1);
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Resolves once the functions host answers HTTP at all; rejects if it exits first. */
+async function functionsReady(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + FUNCTIONS_READY_TIMEOUT_MS;
+  while (child.exitCode === null && Date.now() < deadline) {
+    try {
+      await fetch(url.replace('localhost', '127.0.0.1'), { signal: AbortSignal.timeout(2000) });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  throw new Error(
+    child.exitCode === null
+      ? `the functions host did not answer at ${url} within ${FUNCTIONS_READY_TIMEOUT_MS / 1000} s`
+      : `the functions host stopped (exit code ${child.exitCode})`,
+  );
+}
+
+const locations = stackLocations();
+let configured;
+try {
+  configured = readConfiguredSettings(locations);
+} catch (error) {
+  fail(message(error));
+}
+const running = readRunningStack(locations.stackFile);
+if (running !== undefined) {
+  fail(
+    `a local stack is already running (pid ${running.pid}, functions at ${running.functions.url}): use it, or stop it first (Ctrl+C in its terminal).`,
+  );
+}
+
+let port: number;
+try {
+  port = portSetting(configured.settings, 'PORT');
+} catch (error) {
+  fail(message(error));
+}
+if (port === 0) port = await freePort();
+else if (!(await isPortFree(port)))
+  fail(`port ${port} is in use (another \`npm start\`?): stop it, or set PORT to another port.`);
+
+let environment: LocalEnvironment;
+try {
+  environment = await prepareLocalEnvironment(configured, locations);
+} catch (error) {
+  fail(message(error));
+}
+
 const func = onPath('func');
 const [command, args] =
   func !== undefined
-    ? [func, ['start', '--port', port]]
-    : [process.execPath, [join(repositoryRoot, 'dist/dev/serve.js')]];
-
-console.log(
-  [
-    '',
-    ...environment.notes.map((note) => `  ${note}`),
-    func !== undefined
-      ? `  Functions host: func start (Azure Functions Core Tools), port ${port}`
-      : `  Functions host: local stand-in (Core Tools not on PATH), port ${port}`,
-    '',
-    `  Health:   curl http://localhost:${port}/api/health`,
-    `  Sign in:  open http://localhost:${port}/api/sso/login`,
-    `  Teams:    curl http://localhost:${port}/api/teams`,
-    `  Sync now: npm run sync (in another terminal)`,
-    '',
-  ].join('\n'),
-);
-
+    ? [func, ['start', '--port', String(port)]]
+    : [process.execPath, [join(repositoryRoot, 'dist', 'dev', 'serve.js')]];
 const child = spawn(command, args, {
   cwd: repositoryRoot,
-  env: { ...environment.settings, PORT: port },
+  env: { ...environment.settings, PORT: String(port) },
   stdio: 'inherit',
 });
 
@@ -55,10 +105,34 @@ let stopping = false;
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  if (child.exitCode === null) child.kill('SIGINT');
+  removeStackFile(locations.stackFile);
+  if (child.exitCode === null) {
+    child.kill('SIGINT');
+    const killed = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await new Promise((resolve) => child.once('exit', resolve));
+    clearTimeout(killed);
+  }
   await environment.stop();
   process.exit(code);
 }
 child.once('exit', (code) => void stop(code ?? 0));
 process.once('SIGINT', () => void stop(0));
 process.once('SIGTERM', () => void stop(0));
+
+const url = `http://localhost:${port}`;
+try {
+  await functionsReady(url, child);
+} catch (error) {
+  console.error(`npm start: ${message(error)}`);
+  await stop(1);
+}
+const record: StackRecord = {
+  version: 1,
+  pid: process.pid,
+  startedAt: new Date().toISOString(),
+  functions: { url, host: func === undefined ? 'stand-in' : 'func' },
+  tenant: environment.tenant,
+  storage: environment.storage,
+};
+writeStackFile(locations.stackFile, record);
+console.log(stackBanner(record, configured, locations));

@@ -24,6 +24,7 @@ import type {
   TenantFaults,
 } from './simulated-tenant.js';
 import { TenantState } from './state.js';
+import { readStateFile, writeStateFile, writingThrough } from './state-file.js';
 import { KeyRing, issueUserToken } from './tokens.js';
 
 export type {
@@ -52,14 +53,24 @@ function resolveCertificate(opt: CertificateOption): {
 export async function startSimulatedTenant(
   options: SimulatedTenantOptions,
 ): Promise<SimulatedTenant> {
-  const initial: ParsedTenantData =
+  const seed: ParsedTenantData =
     typeof options.tenant === 'string'
       ? loadTenantFile(options.tenant)
       : parseTenantData(options.tenant);
+  const { stateFile } = options;
+  const initial = (stateFile === undefined ? undefined : readStateFile(stateFile)) ?? seed;
   const cert = resolveCertificate(options.certificate ?? (await ensureDevCertificate()));
-  const state = new TenantState(initial, await KeyRing.create(), options);
+  const state = new TenantState(seed, await KeyRing.create(), options, initial);
+  const persist =
+    stateFile === undefined
+      ? undefined
+      : () => {
+          writeStateFile(stateFile, state.directory.snapshot());
+        };
+  persist?.();
   const oidc = new OidcProvider(state, { requirePkce: options.requirePkce ?? true });
-  const admin = createTenantAdmin(state);
+  const routedAdmin = createTenantAdmin(state);
+  const admin = persist === undefined ? routedAdmin : writingThrough(routedAdmin, persist);
   const host = options.host ?? '127.0.0.1';
 
   const info = (): Record<string, unknown> => ({
@@ -82,7 +93,14 @@ export async function startSimulatedTenant(
     const url = new URL(req.url ?? '/', state.baseUrl);
     const path = url.pathname;
     if (isAdminPath(path)) {
-      send(res, await answerAdmin({ state, admin, oidc, info }, method, path, req), false);
+      const answer = await answerAdmin(
+        { state, admin: routedAdmin, oidc, info },
+        method,
+        path,
+        req,
+      );
+      if (method !== 'GET' && answer.status < 400) persist?.();
+      send(res, answer, false);
       return;
     }
 

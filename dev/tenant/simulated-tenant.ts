@@ -33,6 +33,11 @@ export interface SimulatedTenantOptions {
   requirePkce?: boolean;
   /** Called with one line per request (method, path, status). */
   onRequest?: (line: string) => void;
+  /**
+   * Keeps the directory in this JSON file: started from it when it exists (else from `tenant`,
+   * which then seeds it), rewritten after every admin change. `reset` goes back to `tenant`.
+   */
+  stateFile?: string;
 }
 
 export interface TenantCounters {
@@ -77,7 +82,7 @@ export interface TenantAdmin {
   ): UserObject;
   /** The current directory in the tenant-file shape. */
   getState(): ParsedTenantData;
-  /** Back to the data the tenant started with (keys, faults and counters are kept). */
+  /** Back to the tenant data it was given (keys, faults and counters are kept). */
   reset(): void;
 }
 

@@ -47,8 +47,10 @@ export class TenantState implements TokenContext, GraphContext {
     readonly initial: ParsedTenantData,
     readonly keys: KeyRing,
     settings: TenantSettings,
+    /** Where the directory starts when not from `initial` (a saved state file). */
+    current: ParsedTenantData = initial,
   ) {
-    this.directory = new Directory(structuredClone(initial));
+    this.directory = new Directory(structuredClone(current));
     this.pageSize = settings.pageSize ?? 100;
     this.setThrottling(settings.throttling);
   }

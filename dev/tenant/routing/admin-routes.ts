@@ -3,7 +3,9 @@
  * such as the local host or a browser test. Not counted and never faulted.
  */
 import type { IncomingMessage } from 'node:http';
-import { DirectoryError, type TenantGroupInput, type TenantUserInput } from '../model.js';
+import { adminFailure, newGroupInput, newUserInput, requiredString } from '../admin-input.js';
+import { answerAdminPage, isAdminPagePath } from '../admin-page/routes.js';
+import type { TenantGroupInput, TenantUserInput } from '../model.js';
 import type { SimResponse } from '../sim-response.js';
 import type { OidcProvider } from '../oidc.js';
 import type { TenantAdmin } from '../simulated-tenant.js';
@@ -42,12 +44,10 @@ async function routeAdmin(
     headers: { 'content-type': 'application/json' },
     body: value ?? { ok: true },
   });
+  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body)))
+    throw new HttpError(400, 'The body must be a JSON object.');
   const b = (body ?? {}) as Record<string, unknown>;
-  const str = (k: string): string => {
-    const v = b[k];
-    if (typeof v !== 'string') throw new HttpError(400, `body.${k} must be a string`);
-    return v;
-  };
+  const str = (k: string): string => requiredString(b, k);
   const seg = path.split('/').filter(Boolean).map(decodeURIComponent); // ['_admin', ...]
   const [, a, id, c, d] = seg;
   const literal = `${method} ${seg.slice(1).join('/')}`;
@@ -62,7 +62,10 @@ async function routeAdmin(
       admin.reset();
       return ok(null);
     case 'POST users':
-      return ok(admin.addUser(b as unknown as TenantUserInput), 201);
+      return ok(
+        admin.addUser(newUserInput(b, state.directory.domain) as unknown as TenantUserInput),
+        201,
+      );
     case 'PATCH users/:id':
       return ok(admin.updateUser(id ?? '', b));
     case 'DELETE users/:id':
@@ -75,7 +78,7 @@ async function routeAdmin(
       admin.enableUser(id ?? '');
       return ok(null);
     case 'POST groups': {
-      const g = admin.addGroup(b as unknown as TenantGroupInput);
+      const g = admin.addGroup(newGroupInput(b) as unknown as TenantGroupInput);
       return ok({ ...g, members: [...g.members] }, 201);
     }
     case 'PATCH groups/:id':
@@ -103,7 +106,9 @@ async function routeAdmin(
       state.faults.clear();
       return ok(null);
     case 'DELETE faults/:id':
-      return state.faults.remove(Number(id)) ? ok(null) : ok({ error: 'no such fault' }, 404);
+      return state.faults.remove(Number(id))
+        ? ok(null)
+        : ok({ error: 'not_found', message: `No fault ${id ?? ''}.` }, 404);
     case 'GET counters':
       return ok(state.counters);
     case 'DELETE counters':
@@ -126,7 +131,10 @@ async function routeAdmin(
   }
 }
 
-/** Answers an admin request; errors come back as `{ error }` with their status. */
+/**
+ * Answers an admin request (the page's routes included); errors come back as
+ * `{ error, message }`: a code and one line in words, with their status.
+ */
 export async function answerAdmin(
   deps: AdminRouteDeps,
   method: string,
@@ -135,14 +143,15 @@ export async function answerAdmin(
 ): Promise<SimResponse> {
   try {
     const raw = await readBody(req);
+    if (isAdminPagePath(path)) {
+      const query = new URL(req.url ?? '/', 'https://admin.invalid').searchParams;
+      const request = { method, path, headers: req.headers, body: raw };
+      return answerAdminPage(deps.state, deps.admin, request, query);
+    }
     const body: unknown = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
     return await routeAdmin(deps, method, path, body);
   } catch (err) {
-    const status = err instanceof HttpError || err instanceof DirectoryError ? err.status : 400;
-    return {
-      status,
-      headers: { 'content-type': 'application/json' },
-      body: { error: (err as Error).message },
-    };
+    const { status, error, message } = adminFailure(err);
+    return { status, headers: { 'content-type': 'application/json' }, body: { error, message } };
   }
 }
