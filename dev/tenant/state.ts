@@ -42,7 +42,7 @@ function bump(rec: Record<string, number>, key: string): void {
 }
 
 export class TenantState implements TokenContext, GraphContext {
-  directory: Directory;
+  private current!: Directory;
   pageSize: number;
   meter: ResourceBudgetMeter | undefined;
   counters: TenantCounters = emptyCounters();
@@ -61,7 +61,7 @@ export class TenantState implements TokenContext, GraphContext {
       ...(settings.feeds === undefined ? {} : { settings: settings.feeds }),
       counters: () => this.counters,
     });
-    this.directory = this.listenedTo(new Directory(structuredClone(initial)));
+    this.directory = new Directory(structuredClone(initial));
     this.pageSize = settings.pageSize ?? 100;
     this.setThrottling(settings.throttling);
   }
@@ -74,18 +74,23 @@ export class TenantState implements TokenContext, GraphContext {
     return this.baseUrl;
   }
 
-  /** Back to the data the tenant started with. */
-  resetDirectory(): void {
-    this.directory = this.listenedTo(new Directory(structuredClone(this.initial)));
-    // The change log starts over, so no earlier delta token can be answered.
-    this.feeds.expireDeltaTokens();
+  get directory(): Directory {
+    return this.current;
   }
 
-  private listenedTo(directory: Directory): Directory {
+  /** Whichever directory is current, its changes reach the change feeds. */
+  set directory(directory: Directory) {
     directory.onChange = (change) => {
       this.feeds.onGroupChange(change);
     };
-    return directory;
+    this.current = directory;
+  }
+
+  /** Back to the data the tenant started with. */
+  resetDirectory(): void {
+    this.directory = new Directory(structuredClone(this.initial));
+    // The change log starts over, so no earlier delta token can be answered.
+    this.feeds.expireDeltaTokens();
   }
 
   resetCounters(): void {
