@@ -108,6 +108,16 @@ describe('change notifications', () => {
     expect(res.status).toBe(201);
     await receiver.waitForPosts(1);
     expect(groupsIn(receiver.items())).toEqual([S.prodTeam]);
+    const purge = await fetch(`${sim.baseUrl}/_admin/groups/${S.marketing}`, {
+      method: 'DELETE',
+      body: JSON.stringify({ permanent: true }),
+    });
+    expect(purge.status).toBe(200);
+    await sim.admin.flushNotifications();
+    expect(receiver.items().at(-1)).toMatchObject({
+      changeType: 'deleted',
+      resource: `Groups/${S.marketing}`,
+    });
   });
 
   it('sends only the change types subscribed to, and only for the group subscribed to', async () => {
