@@ -1,4 +1,5 @@
 /** The admin API in process (`sim.admin`): changes to the directory, as an operator makes them in Entra. */
+import { createFeedAdmin } from './feed-admin.js';
 import type { TenantAdmin } from './simulated-tenant.js';
 import type { TenantState } from './state.js';
 
@@ -26,8 +27,8 @@ export function createTenantAdmin(state: TenantState): TenantAdmin {
     renameGroup: (g, name) => {
       state.directory.renameGroup(g, name);
     },
-    deleteGroup: (g) => {
-      state.directory.deleteGroup(g);
+    deleteGroup: (g, options) => {
+      state.directory.deleteGroup(g, options);
     },
     deleteUser: (u) => {
       state.directory.deleteUser(u);
@@ -43,5 +44,6 @@ export function createTenantAdmin(state: TenantState): TenantAdmin {
     reset: () => {
       state.resetDirectory();
     },
+    ...createFeedAdmin(state.feeds),
   };
 }

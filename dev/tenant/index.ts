@@ -19,6 +19,9 @@ export {
   type ParsedTenantData,
 } from './model.js';
 export type { FaultSpec, FaultSpecJson } from './faults.js';
+export type { FeedFaultSpec, FeedFaultKind } from './feed-faults.js';
+export type { FeedSettings } from './feed-settings.js';
+export type { FeedAdmin } from './feed-admin.js';
 export type { ResourceUnitBudget } from './resource-budget.js';
 export type { IssueTokenOptions, TokenAlgorithm } from './tokens.js';
 export { GROUPS_OVERAGE_LIMIT } from './tokens.js';

@@ -235,6 +235,13 @@ export interface GroupChange {
   groupId: string;
   kind: 'upsert' | 'deleted' | 'memberAdded' | 'memberRemoved';
   memberId?: string;
+  /** What the member was, kept because a deleted member can no longer be looked up. */
+  memberType?: 'user' | 'group';
+  /**
+   * For `deleted` and `memberRemoved`: `changed` when the object was soft-deleted (restorable,
+   * memberships included), `deleted` when it is gone for good (or the link was removed).
+   */
+  reason?: 'changed' | 'deleted';
 }
 
 export class DirectoryError extends Error {
@@ -274,6 +281,8 @@ export class Directory {
   /** memberId → groups it is a direct member of. */
   private readonly parents = new Map<string, Set<string>>();
   readonly changes: GroupChange[] = [];
+  /** Told of every change after it is made (change notifications listen here). */
+  onChange: ((change: GroupChange) => void) | undefined;
   private seq = 0;
   private readonly created: string;
 
@@ -302,13 +311,21 @@ export class Directory {
     return this.seq;
   }
 
-  private record(groupId: string, kind: GroupChange['kind'], memberId?: string): void {
+  private record(
+    groupId: string,
+    kind: GroupChange['kind'],
+    memberId?: string,
+    reason?: GroupChange['reason'],
+  ): void {
     this.seq += 1;
-    this.changes.push(
-      memberId === undefined
-        ? { seq: this.seq, groupId, kind }
-        : { seq: this.seq, groupId, kind, memberId },
-    );
+    const change: GroupChange = { seq: this.seq, groupId, kind };
+    if (memberId !== undefined) {
+      change.memberId = memberId;
+      change.memberType = this.users.has(memberId) ? 'user' : 'group';
+    }
+    if (reason !== undefined) change.reason = reason;
+    this.changes.push(change);
+    this.onChange?.(change);
   }
 
   private link(groupId: string, memberId: string): void {
@@ -448,7 +465,7 @@ export class Directory {
       );
     }
     this.parents.get(memberId)?.delete(groupId);
-    this.record(groupId, 'memberRemoved', memberId);
+    this.record(groupId, 'memberRemoved', memberId, 'deleted');
   }
 
   /** The principal's assignments (one per app role), oldest first. */
@@ -541,24 +558,26 @@ export class Directory {
     this.record(groupId, 'upsert');
   }
 
-  deleteGroup(groupId: string): void {
+  /** Soft deletion by default (Entra's recycle bin); `permanent` as when it is purged. */
+  deleteGroup(groupId: string, options: { permanent?: boolean } = {}): void {
     const g = this.requireGroup(groupId);
+    const reason = options.permanent === true ? 'deleted' : 'changed';
     for (const m of g.members) this.parents.get(m)?.delete(groupId);
     for (const p of this.directParents(groupId)) {
       this.groups.get(p)?.members.delete(groupId);
-      this.record(p, 'memberRemoved', groupId);
+      this.record(p, 'memberRemoved', groupId, reason);
     }
     this.parents.delete(groupId);
     this.groups.delete(groupId);
     for (const a of this.assignmentsOf(groupId)) this.assignments.delete(a.id);
-    this.record(groupId, 'deleted');
+    this.record(groupId, 'deleted', undefined, reason);
   }
 
   deleteUser(userId: string): void {
     const u = this.requireUser(userId);
     for (const p of this.directParents(u.id)) {
       this.groups.get(p)?.members.delete(u.id);
-      this.record(p, 'memberRemoved', u.id);
+      this.record(p, 'memberRemoved', u.id, 'changed');
     }
     this.parents.delete(u.id);
     this.users.delete(u.id);

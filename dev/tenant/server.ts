@@ -210,6 +210,7 @@ export async function startSimulatedTenant(
     authorizeRequests: () => [...oidc.authorizeRequests],
     stop: () =>
       new Promise<void>((resolve) => {
+        state.feeds.stop();
         server.close(() => {
           resolve();
         });

@@ -1,5 +1,8 @@
 /** What `startSimulatedTenant` takes and returns (see docs/simulated-tenant.md). */
 import type { FaultRegistry, FaultSpec } from './faults.js';
+import type { FeedAdmin } from './feed-admin.js';
+import type { DeltaCounters, NotificationCounters } from './feed-counters.js';
+import type { FeedSettings } from './feed-settings.js';
 import type {
   AppRoleAssignment,
   GroupObject,
@@ -38,6 +41,8 @@ export interface SimulatedTenantOptions {
    * which then seeds it), rewritten after every admin change. `reset` goes back to `tenant`.
    */
   stateFile?: string;
+  /** Delta token lifetime, notification batching, timeouts and retries (see `FeedSettings`). */
+  feeds?: Partial<FeedSettings>;
 }
 
 export interface TenantCounters {
@@ -53,9 +58,13 @@ export interface TenantCounters {
   throttled: number;
   /** HTTP requests received (admin API excluded). */
   total: number;
+  /** `groups/delta` rounds and refusals. */
+  delta: DeltaCounters;
+  /** Subscriptions and the notifications sent for them. */
+  notifications: NotificationCounters;
 }
 
-export interface TenantAdmin {
+export interface TenantAdmin extends FeedAdmin {
   addUser(user: TenantUserInput): UserObject;
   addGroup(group: TenantGroupInput): GroupObject;
   /** Adds a user or a group (nesting) to a group. */
@@ -72,7 +81,8 @@ export interface TenantAdmin {
   assignUser(userId: string, appRole?: string): AppRoleAssignment;
   unassignUser(userId: string, appRole?: string): void;
   renameGroup(groupId: string, displayName: string): void;
-  deleteGroup(groupId: string): void;
+  /** Soft deletion (Entra's recycle bin) unless `permanent`. */
+  deleteGroup(groupId: string, options?: { permanent?: boolean }): void;
   deleteUser(userId: string): void;
   disableUser(userId: string): void;
   enableUser(userId: string): void;

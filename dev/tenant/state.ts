@@ -5,6 +5,9 @@
  * known once the server listens.
  */
 import { FaultRegistry } from './faults.js';
+import { emptyDeltaCounters, emptyNotificationCounters } from './feed-counters.js';
+import type { FeedSettings } from './feed-settings.js';
+import { TenantFeeds } from './feeds.js';
 import type { GraphContext } from './graph/handler.js';
 import { Directory, type ParsedTenantData } from './model.js';
 import {
@@ -18,6 +21,7 @@ import type { KeyRing, TokenContext } from './tokens.js';
 export interface TenantSettings {
   pageSize?: number;
   throttling?: ResourceUnitBudget | boolean;
+  feeds?: Partial<FeedSettings>;
 }
 
 function emptyCounters(): TenantCounters {
@@ -28,6 +32,8 @@ function emptyCounters(): TenantCounters {
     batchSubRequests: 0,
     throttled: 0,
     total: 0,
+    delta: emptyDeltaCounters(),
+    notifications: emptyNotificationCounters(),
   };
 }
 
@@ -36,11 +42,12 @@ function bump(rec: Record<string, number>, key: string): void {
 }
 
 export class TenantState implements TokenContext, GraphContext {
-  directory: Directory;
+  private current!: Directory;
   pageSize: number;
   meter: ResourceBudgetMeter | undefined;
   counters: TenantCounters = emptyCounters();
   readonly faults = new FaultRegistry();
+  readonly feeds: TenantFeeds;
   baseUrl = '';
 
   constructor(
@@ -50,6 +57,12 @@ export class TenantState implements TokenContext, GraphContext {
     /** Where the directory starts when not from `initial` (a saved state file). */
     current: ParsedTenantData = initial,
   ) {
+    this.feeds = new TenantFeeds({
+      tenantId: initial.tenantId,
+      applicationId: initial.app.clientId,
+      ...(settings.feeds === undefined ? {} : { settings: settings.feeds }),
+      counters: () => this.counters,
+    });
     this.directory = new Directory(structuredClone(current));
     this.pageSize = settings.pageSize ?? 100;
     this.setThrottling(settings.throttling);
@@ -63,9 +76,23 @@ export class TenantState implements TokenContext, GraphContext {
     return this.baseUrl;
   }
 
+  get directory(): Directory {
+    return this.current;
+  }
+
+  /** Whichever directory is current, its changes reach the change feeds. */
+  set directory(directory: Directory) {
+    directory.onChange = (change) => {
+      this.feeds.onGroupChange(change);
+    };
+    this.current = directory;
+  }
+
   /** Back to the data the tenant started with. */
   resetDirectory(): void {
     this.directory = new Directory(structuredClone(this.initial));
+    // The change log starts over, so no earlier delta token can be answered.
+    this.feeds.expireDeltaTokens();
   }
 
   resetCounters(): void {
@@ -87,6 +114,7 @@ export class TenantState implements TokenContext, GraphContext {
       this.pageSize = settings.pageSize;
     }
     if (settings.throttling !== undefined) this.setThrottling(settings.throttling);
+    if (settings.feeds !== undefined) this.feeds.configure(settings.feeds);
   }
 
   private setThrottling(t: ResourceUnitBudget | boolean | undefined): void {

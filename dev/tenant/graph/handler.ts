@@ -12,6 +12,7 @@ import { memberGroupRoutes } from './member-groups.js';
 import { BadQuery, graphError } from './responses.js';
 import type { GraphContext, GraphRequest, Route } from './route.js';
 import { servicePrincipalRoutes } from './service-principals.js';
+import { subscriptionRoutes } from './subscriptions.js';
 import { userRoutes } from './users.js';
 
 export type { GraphContext, GraphRequest } from './route.js';
@@ -31,6 +32,7 @@ const ROUTES: Route[] = [
   ...groupRoutes,
   ...userRoutes,
   ...memberGroupRoutes,
+  ...subscriptionRoutes,
 ];
 
 const KNOWN_QUERY = new Set(['$select', '$top', '$skiptoken', '$filter', '$count', '$deltatoken']);
@@ -60,7 +62,7 @@ export function routeInfo(method: string, path: string): RouteInfo {
 }
 
 /** Answers one Graph request (top-level or inside `$batch`). Never throws. */
-export function handleGraph(ctx: GraphContext, req: GraphRequest): SimResponse {
+export async function handleGraph(ctx: GraphContext, req: GraphRequest): Promise<SimResponse> {
   const clientRequestId = req.headers['client-request-id'];
   try {
     for (const k of req.query.keys()) {
@@ -88,7 +90,7 @@ export function handleGraph(ctx: GraphContext, req: GraphRequest): SimResponse {
         clientRequestId,
       );
     }
-    const res = found.route.handler(ctx, req, found.match);
+    const res = await found.route.handler(ctx, req, found.match);
     res.headers['request-id'] ??= randomUUID();
     if (clientRequestId !== undefined) res.headers['client-request-id'] = clientRequestId;
     return res;

@@ -1,4 +1,5 @@
 /** What a Graph route is: a method and path pattern, its resource-unit cost and its handler. */
+import type { TenantFeeds } from '../feeds.js';
 import type { Directory } from '../model.js';
 import type { SimResponse } from '../sim-response.js';
 import { BadQuery } from './responses.js';
@@ -19,6 +20,8 @@ export interface GraphContext {
   directory: Directory;
   graphEndpoint: string;
   pageSize: number;
+  /** Delta tokens, subscriptions and notifications. */
+  feeds: TenantFeeds;
 }
 
 export interface Route {
@@ -26,7 +29,11 @@ export interface Route {
   pattern: RegExp;
   template: string;
   cost: number;
-  handler: (ctx: GraphContext, req: GraphRequest, m: RegExpExecArray) => SimResponse;
+  handler: (
+    ctx: GraphContext,
+    req: GraphRequest,
+    m: RegExpExecArray,
+  ) => SimResponse | Promise<SimResponse>;
 }
 
 /** One path segment that is an id (ids never contain these characters). */

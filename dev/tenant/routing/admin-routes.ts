@@ -11,6 +11,7 @@ import type { OidcProvider } from '../oidc.js';
 import type { TenantAdmin } from '../simulated-tenant.js';
 import type { TenantState } from '../state.js';
 import { issueUserToken, type IssueTokenOptions } from '../tokens.js';
+import { routeFeedAdmin } from './feed-admin-routes.js';
 import { HttpError, readBody } from './http-io.js';
 
 export function isAdminPath(path: string): boolean {
@@ -85,7 +86,7 @@ async function routeAdmin(
       admin.renameGroup(id ?? '', str('displayName'));
       return ok(null);
     case 'DELETE groups/:id':
-      admin.deleteGroup(id ?? '');
+      admin.deleteGroup(id ?? '', { permanent: b.permanent === true });
       return ok(null);
     case 'POST groups/:id/members':
       admin.addMember(id ?? '', str('memberId'));
@@ -126,8 +127,11 @@ async function routeAdmin(
       return ok(oidc.authorizeRequests);
     case 'GET info':
       return ok(info());
-    default:
+    default: {
+      const feedAnswer = await routeFeedAdmin(admin, method, seg.slice(1), b);
+      if (feedAnswer) return feedAnswer;
       throw new HttpError(404, `Unknown admin route ${method} ${path}`);
+    }
   }
 }
 

@@ -81,7 +81,7 @@ export function graphSurface(
       for (const [k, v] of Object.entries(headers))
         flat[k] = Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : undefined;
       return endpointAnswer(
-        meteredGraphCall(state, {
+        await meteredGraphCall(state, {
           method,
           path: graphPath,
           query: url.searchParams,

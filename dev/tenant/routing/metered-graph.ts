@@ -47,11 +47,11 @@ function charge(
   return { units: cost, fraction: r.usedFraction };
 }
 
-export function meteredGraphCall(state: TenantState, call: GraphCall): SimResponse {
+export async function meteredGraphCall(state: TenantState, call: GraphCall): Promise<SimResponse> {
   const info = routeInfo(call.method, call.path);
   const charged = charge(state, resourceUnits(info.baseCost, call.query));
   if ('status' in charged) return charged;
-  const r = handleGraph(state, {
+  const r = await handleGraph(state, {
     method: call.method,
     path: call.path,
     query: call.query,
