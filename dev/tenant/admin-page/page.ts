@@ -34,7 +34,7 @@ function candidateOptions(directory: Directory, group: GroupObject): string {
 }
 
 function groupCard(directory: Directory, group: GroupObject): string {
-  const assigned = directory.assignments.has(group.id);
+  const assigned = directory.assignmentsOf(group.id).length > 0;
   const key = group.id;
   const members = [...group.members]
     .map((memberId) => {
