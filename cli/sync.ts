@@ -119,7 +119,8 @@ async function runDeltaRound(services: Services, json: boolean): Promise<number>
     return record.outcome === 'partial' ? 1 : 0;
   } catch (error) {
     const code = isServiceError(error) ? error.code : 'internal';
-    if (json) console.log(JSON.stringify({ error: { code, message: describeError(error) } }, null, 2));
+    if (json)
+      console.log(JSON.stringify({ error: { code, message: describeError(error) } }, null, 2));
     else console.error(`Delta round failed (${code}): ${printable(describeError(error))}`);
     return 1;
   }

@@ -59,7 +59,9 @@ function errorCode(response: GraphResponse): string {
 /** Graph's two ways of saying "this link is no good any more: start again". */
 export function isExpiredLink(response: GraphResponse): boolean {
   if (response.status === 410) return true;
-  return (response.status === 400 || response.status === 410) && EXPIRED_CODES.has(errorCode(response));
+  return (
+    (response.status === 400 || response.status === 410) && EXPIRED_CODES.has(errorCode(response))
+  );
 }
 
 export function firstRoundUrl(groupIds: readonly string[]): string {
@@ -164,7 +166,7 @@ class DeltaRoundJob {
     );
   }
 
-  private malformed(detail: string): undefined {
+  private malformed(detail: string): GraphJob | undefined {
     this.error = new SyncServiceError(
       'graph_incomplete',
       `A groups/delta page could not be read: ${detail}`,

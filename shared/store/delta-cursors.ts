@@ -104,9 +104,11 @@ export async function writeDeltaCursors(
         ? { ...key(cursor.cursorId), action: 'merge', properties, etag: cursor.etag }
         : { ...key(cursor.cursorId), action: 'create', properties };
     }),
-    ...changes.drop.map(
-      (cursor): TableWrite => ({ ...key(cursor.cursorId), action: 'delete', etag: cursor.etag }),
-    ),
+    ...changes.drop.map((cursor): TableWrite => ({
+      ...key(cursor.cursorId),
+      action: 'delete',
+      etag: cursor.etag,
+    })),
   ];
   if (writes.length === 0) return { written: 0, conflicts: 0 };
   const report = await tables.applyWrites(writes);
@@ -114,9 +116,8 @@ export async function writeDeltaCursors(
   if (failed?.error !== undefined) throw failed.error;
   return {
     written: report.applied,
-    conflicts: report.results.filter((result) =>
-      ['conflict', 'exists'].includes(result.outcome),
-    ).length,
+    conflicts: report.results.filter((result) => ['conflict', 'exists'].includes(result.outcome))
+      .length,
   };
 }
 
@@ -175,6 +176,8 @@ export async function lastDeltaRound(tables: Tables): Promise<DeltaRoundRecord |
     fullPassRunId: text('fullPassRunId'),
     detail: text('detail'),
     error:
-      errorCode === undefined ? undefined : { code: errorCode, message: text('errorMessage') ?? '' },
+      errorCode === undefined
+        ? undefined
+        : { code: errorCode, message: text('errorMessage') ?? '' },
   };
 }

@@ -52,10 +52,7 @@ export async function acquireLease(
     leaseWrite(name, { holder, expiresAt: expiry(now) }, existing),
   ]);
   if (taken.results[0]?.outcome !== 'applied') {
-    throw new SyncServiceError(
-      'sync_refused',
-      `another ${what} took the lease at the same moment`,
-    );
+    throw new SyncServiceError('sync_refused', `another ${what} took the lease at the same moment`);
   }
 
   const ours = async (): Promise<StoredEntity | undefined> => {
@@ -67,8 +64,8 @@ export async function acquireLease(
       const current = await ours();
       const renewed =
         current !== undefined &&
-        (await tables.applyWrites([leaseWrite(name, { expiresAt: expiry(at) }, current)])).results[0]
-          ?.outcome === 'applied';
+        (await tables.applyWrites([leaseWrite(name, { expiresAt: expiry(at) }, current)]))
+          .results[0]?.outcome === 'applied';
       if (!renewed) {
         throw new SyncServiceError(
           'sync_refused',
@@ -79,7 +76,9 @@ export async function acquireLease(
     async release() {
       const current = await ours();
       if (current === undefined) return;
-      await tables.applyWrites([leaseWrite(name, { expiresAt: new Date(0).toISOString() }, current)]);
+      await tables.applyWrites([
+        leaseWrite(name, { expiresAt: new Date(0).toISOString() }, current),
+      ]);
     },
   };
 }

@@ -90,8 +90,7 @@ export function nextMemberGroups(
     for (const id of group.memberGroupsRemoved) children.delete(id);
     next[group.groupId] = [...children].sort();
   }
-  for (const [id, children] of Object.entries(next)) if (children.length === 0) delete next[id];
-  return next;
+  return Object.fromEntries(Object.entries(next).filter(([, children]) => children.length > 0));
 }
 
 /** The assigned groups a change of `changed` reaches: itself if assigned, and every assigned ancestor. */

@@ -12,6 +12,7 @@ import type { Services } from '../services.js';
 import type { Lease } from '../store/index.js';
 import {
   affectedAssignedGroups,
+  chunked,
   layoutCursors,
   memberGroupEdges,
   nextMemberGroups,
@@ -107,25 +108,34 @@ async function startCursors(
   now: Date,
   progress: Progress,
 ): Promise<void> {
+  const begin = async (groupIds: readonly string[]): Promise<DeltaCursor> => {
+    const result = await feed.round({ groupIds });
+    if (result.kind === 'expired') throw new LinkExpired(result.reason);
+    return {
+      cursorId: newCursorId(),
+      groupIds,
+      deltaLink: result.deltaLink,
+      linkIssuedAt: now.toISOString(),
+      memberGroups: nextMemberGroups({}, result.groups, true),
+      assignedGroupIds: assignedOf(groupIds, assigned),
+    };
+  };
+  const started: DeltaCursor[] = [];
   for (let pass = 0; pass < MAX_DISCOVERY_PASSES; pass += 1) {
-    const { start } = layoutCursors(assigned, progress.cursors, transitive);
-    if (start.length === 0) return;
-    for (const groupIds of start) {
-      const result = await feed.round({ groupIds });
-      if (result.kind === 'expired') throw new LinkExpired(result.reason);
-      const cursor: DeltaCursor = {
-        cursorId: newCursorId(),
-        groupIds,
-        deltaLink: result.deltaLink,
-        linkIssuedAt: now.toISOString(),
-        memberGroups: nextMemberGroups({}, result.groups, true),
-        assignedGroupIds: assignedOf(groupIds, assigned),
-      };
-      progress.cursors.push(cursor);
-      progress.save.add(cursor);
-      progress.started += 1;
-    }
+    const { start } = layoutCursors(assigned, [...progress.cursors, ...started], transitive);
+    if (start.length === 0) break;
+    for (const groupIds of start) started.push(await begin(groupIds));
   }
+  // Each nesting level found its own cursor; one more first round packs them, so a quiet round
+  // costs one request per 50 groups rather than one per level.
+  const packed = chunked(started.flatMap((cursor) => cursor.groupIds).sort());
+  const final =
+    packed.length < started.length ? await Promise.all(packed.map((ids) => begin(ids))) : started;
+  for (const cursor of final) {
+    progress.cursors.push(cursor);
+    progress.save.add(cursor);
+  }
+  progress.started += final.length;
 }
 
 async function assignedGroupIds(directory: DirectoryReader): Promise<Set<string>> {
