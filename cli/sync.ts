@@ -4,17 +4,21 @@
  *   --json                     print the run record (and the plan) as JSON
  *   --max-removals N           this run's mass-removal limit (how an operator releases a hold)
  *   --allow-empty-assignments  archive every synced team if no group is assigned
+ *   --delta                    run one delta round (what the delta timer runs) instead
  */
 import { parseArgs } from 'node:util';
 import { loadSettings } from '../shared/config/settings.js';
 import { describeError, isServiceError } from '../shared/errors.js';
 import { printable } from '../shared/printable.js';
-import { createServices } from '../shared/services.js';
+import { createServices, type Services } from '../shared/services.js';
+import { deltaRound } from '../shared/sync/delta-round.js';
+import { deltaRoundLine } from '../shared/sync/delta-report.js';
 import { reconcile } from '../shared/sync/reconcile.js';
 import { teamOf, userOf } from '../shared/sync/operations.js';
 import { planText, runLine } from '../shared/sync/report.js';
 
-const usage = `Usage: npm run sync -- [--dry-run] [--json] [--max-removals N] [--allow-empty-assignments]`;
+const usage = `Usage: npm run sync -- [--dry-run] [--json] [--max-removals N] [--allow-empty-assignments]
+       npm run sync -- --delta [--json]`;
 
 function parseArguments() {
   try {
@@ -24,6 +28,7 @@ function parseArguments() {
         json: { type: 'boolean', default: false },
         'max-removals': { type: 'string' },
         'allow-empty-assignments': { type: 'boolean', default: false },
+        delta: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }).values;
@@ -58,6 +63,8 @@ async function main(): Promise<number> {
     console.error(describeError(error));
     return 2;
   }
+
+  if (args.delta) return runDeltaRound(services, args.json);
 
   const showProgress = !args.json && process.stderr.isTTY;
   try {
@@ -101,6 +108,20 @@ async function main(): Promise<number> {
     if (args.json)
       console.log(JSON.stringify({ error: { code, message: describeError(error) } }, null, 2));
     else console.error(`Reconciliation failed (${code}): ${printable(describeError(error))}`);
+    return 1;
+  }
+}
+
+async function runDeltaRound(services: Services, json: boolean): Promise<number> {
+  try {
+    const record = await deltaRound(services);
+    console.log(json ? JSON.stringify({ deltaRound: record }, null, 2) : deltaRoundLine(record));
+    return record.outcome === 'partial' ? 1 : 0;
+  } catch (error) {
+    const code = isServiceError(error) ? error.code : 'internal';
+    if (json)
+      console.log(JSON.stringify({ error: { code, message: describeError(error) } }, null, 2));
+    else console.error(`Delta round failed (${code}): ${printable(describeError(error))}`);
     return 1;
   }
 }

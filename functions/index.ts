@@ -2,6 +2,7 @@
  * The one list of this app's functions. Importing a function's module registers it with the
  * Functions host; this list is what the tests and the local host read.
  */
+import { deltaTimerFunction } from './delta-timer.js';
 import { healthFunction } from './health.js';
 import { reconcileTimerFunction } from './reconcile-timer.js';
 import { ssoCallbackFunction } from './sso-callback.js';
@@ -19,6 +20,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
   ssoCallbackFunction,
   syncStatusFunction,
   reconcileTimerFunction,
+  deltaTimerFunction,
   teamsFunction,
   usersFunction,
 ];

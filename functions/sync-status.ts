@@ -11,6 +11,23 @@ const statusQuery = z.object({
   runId: z.string().min(1).max(200).optional(),
 });
 
+/** The cursors (without their links, which are bearer-like) and the last eventful round. */
+async function deltaStatus() {
+  const { repository } = getServices();
+  const [cursors, lastRound] = await Promise.all([
+    repository.deltaCursors(),
+    repository.lastDeltaRound(),
+  ]);
+  return {
+    cursors: cursors.map(({ cursorId, groupIds, linkIssuedAt }) => ({
+      cursorId,
+      groups: groupIds.length,
+      linkIssuedAt,
+    })),
+    lastRound,
+  };
+}
+
 export async function syncStatus(
   request: HttpRequest,
   context: InvocationContext,
@@ -26,8 +43,8 @@ export async function syncStatus(
       );
       return jsonResponse(200, { run, audit });
     }
-    const runs = await repository.recentRuns(limit);
-    return jsonResponse(200, { runs });
+    const [runs, delta] = await Promise.all([repository.recentRuns(limit), deltaStatus()]);
+    return jsonResponse(200, { runs, delta });
   } catch (error) {
     return errorResponse(error, context);
   }

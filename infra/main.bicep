@@ -86,6 +86,9 @@ param tablePrefix string = ''
 @description('SYNC_SCHEDULE: NCRONTAB schedule of the reconciliation (six fields, UTC).')
 param syncSchedule string = '0 */30 * * * *'
 
+@description('DELTA_SCHEDULE: NCRONTAB schedule of the delta rounds (six fields, UTC).')
+param deltaSchedule string = '0 */5 * * * *'
+
 @description('GROUP_MEMBERSHIP: transitive counts members of nested groups; direct matches Entra app assignment.')
 @allowed(['transitive', 'direct'])
 param groupMembership string = 'transitive'
@@ -263,6 +266,7 @@ module functionApp 'modules/functionApp.bicep' = {
       graphEndpoint: graphEndpoint
       tablePrefix: tablePrefix
       syncSchedule: syncSchedule
+      deltaSchedule: deltaSchedule
       groupMembership: groupMembership
       maxMembershipRemovalsPerRun: maxMembershipRemovalsPerRun
       assignedGroupsCacheSeconds: assignedGroupsCacheSeconds

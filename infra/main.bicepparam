@@ -30,6 +30,7 @@ param tablePrefix = readEnvironmentVariable('TABLE_PREFIX', '')
 
 // Sync behaviour.
 param syncSchedule = '0 */30 * * * *'
+param deltaSchedule = '0 */5 * * * *'
 param groupMembership = 'transitive'
 param maxMembershipRemovalsPerRun = 500
 param assignedGroupsCacheSeconds = 5

@@ -109,6 +109,9 @@ type serviceSettingsType = {
   @description('SYNC_SCHEDULE: NCRONTAB schedule of the reconciliation timer (six fields, UTC).')
   syncSchedule: string
 
+  @description('DELTA_SCHEDULE: NCRONTAB schedule of the delta rounds timer (six fields, UTC).')
+  deltaSchedule: string
+
   @description('GROUP_MEMBERSHIP: transitive (members of nested groups count) or direct.')
   groupMembership: 'transitive' | 'direct'
 

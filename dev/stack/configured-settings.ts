@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_SYNC_SCHEDULE } from '../../shared/config/settings.js';
+import { DEFAULT_DELTA_SCHEDULE, DEFAULT_SYNC_SCHEDULE } from '../../shared/config/settings.js';
 import { readLocalSettings } from '../settings-files.js';
 import { repositoryRoot, type StackLocations } from './locations.js';
 
@@ -46,7 +46,7 @@ export function readConfiguredSettings(
 /**
  * The app settings with the embedded parts filled in: the simulated tenant's settings, Azurite's
  * table connection, and the defaults a local run needs (the Functions host resolves the timer's
- * %SYNC_SCHEDULE% from app settings, so it must be set).
+ * %SYNC_SCHEDULE% and %DELTA_SCHEDULE% from app settings, so they must be set).
  */
 export function withEmbeddedParts(
   settings: Settings,
@@ -57,6 +57,7 @@ export function withEmbeddedParts(
   if (embedded.tablesConnectionString !== undefined)
     result.TABLES_CONNECTION_STRING = embedded.tablesConnectionString;
   if (!isSet(result.SYNC_SCHEDULE)) result.SYNC_SCHEDULE = DEFAULT_SYNC_SCHEDULE;
+  if (!isSet(result.DELTA_SCHEDULE)) result.DELTA_SCHEDULE = DEFAULT_DELTA_SCHEDULE;
   const config = join(repositoryRoot, 'config', 'mishikallm.yaml');
   if (!isSet(result.MISHIKALLM_CONFIG) && existsSync(config)) result.MISHIKALLM_CONFIG = config;
   return result;

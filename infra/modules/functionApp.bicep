@@ -145,6 +145,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     TABLES_ENDPOINT: storageTableEndpoint
     TABLE_PREFIX: settings.tablePrefix
     SYNC_SCHEDULE: settings.syncSchedule
+    DELTA_SCHEDULE: settings.deltaSchedule
     GROUP_MEMBERSHIP: settings.groupMembership
     MAX_MEMBERSHIP_REMOVALS_PER_RUN: string(settings.maxMembershipRemovalsPerRun)
     ASSIGNED_GROUPS_CACHE_SECONDS: string(settings.assignedGroupsCacheSeconds)

@@ -45,6 +45,8 @@ export interface Settings {
   readonly tables: TablesConnection & { readonly prefix: string };
   readonly sync: {
     readonly schedule: string;
+    /** NCRONTAB of the delta rounds (`DELTA_SCHEDULE`). */
+    readonly deltaSchedule: string;
     readonly groupMembership: GroupMembership;
     readonly maxMembershipRemovalsPerRun: number;
   };
@@ -68,6 +70,7 @@ export interface Settings {
 }
 
 export const DEFAULT_SYNC_SCHEDULE = '0 */30 * * * *';
+export const DEFAULT_DELTA_SCHEDULE = '0 */5 * * * *';
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 export const DEFAULT_GRAPH_ENDPOINT = 'https://graph.microsoft.com';
 
@@ -179,6 +182,7 @@ const environmentSchema = z.object({
     })
     .default(''),
   SYNC_SCHEDULE: ncrontab.default(DEFAULT_SYNC_SCHEDULE),
+  DELTA_SCHEDULE: ncrontab.default(DEFAULT_DELTA_SCHEDULE),
   GROUP_MEMBERSHIP: z
     .enum(['transitive', 'direct'], { error: 'transitive or direct' })
     .default('transitive'),
@@ -419,6 +423,7 @@ export function loadSettings(
     tables: { ...tables, prefix: env.TABLE_PREFIX },
     sync: {
       schedule: env.SYNC_SCHEDULE,
+      deltaSchedule: env.DELTA_SCHEDULE,
       groupMembership: env.GROUP_MEMBERSHIP,
       maxMembershipRemovalsPerRun: env.MAX_MEMBERSHIP_REMOVALS_PER_RUN,
     },

@@ -1,5 +1,5 @@
 /**
- * The lease (`SyncState`) that keeps two full passes from running at once. Taken with a
+ * The leases (`SyncState`) that keep two full passes, or two delta rounds, from running at once. Taken with a
  * conditional write; a lease whose holder died expires on its own, and a run renews it before
  * writing, so a run that outlived its lease and lost it to another run stops instead of writing.
  */
@@ -7,8 +7,10 @@ import { SyncServiceError } from '../errors.js';
 import type { EntityProperties, StoredEntity } from './entities.js';
 import type { Tables, TableWrite } from './tables.js';
 
+/** The full pass's lease partition; a delta round holds `delta`. */
 const LEASE_PARTITION = 'reconcile';
 const LEASE_ROW = 'lease';
+export type LeaseName = 'reconcile' | 'delta';
 
 export interface Lease {
   /** Extends the lease from `now`; throws `sync_refused` if another run has taken it over. */
@@ -16,8 +18,12 @@ export interface Lease {
   release(): Promise<void>;
 }
 
-function leaseWrite(properties: EntityProperties, existing: StoredEntity | undefined): TableWrite {
-  const key = { table: 'state', partitionKey: LEASE_PARTITION, rowKey: LEASE_ROW } as const;
+function leaseWrite(
+  name: LeaseName,
+  properties: EntityProperties,
+  existing: StoredEntity | undefined,
+): TableWrite {
+  const key = { table: 'state', partitionKey: name, rowKey: LEASE_ROW } as const;
   return existing === undefined
     ? { ...key, action: 'create', properties }
     : { ...key, action: 'merge', properties, etag: existing.etag };
@@ -28,30 +34,29 @@ export async function acquireLease(
   holder: string,
   now: Date,
   durationMs: number,
+  name: LeaseName = LEASE_PARTITION,
 ): Promise<Lease> {
+  const what = name === 'delta' ? 'delta round' : 'reconciliation';
   const expiry = (from: Date) => new Date(from.getTime() + durationMs).toISOString();
-  const existing = await tables.readEntity('state', LEASE_PARTITION, LEASE_ROW);
+  const existing = await tables.readEntity('state', name, LEASE_ROW);
   if (existing !== undefined) {
     const heldUntil = typeof existing.expiresAt === 'string' ? existing.expiresAt : '';
     if (heldUntil > now.toISOString()) {
       throw new SyncServiceError(
         'sync_refused',
-        `another reconciliation (${String(existing.holder)}) is running until ${heldUntil} at the latest`,
+        `another ${what} (${String(existing.holder)}) is running until ${heldUntil} at the latest`,
       );
     }
   }
   const taken = await tables.applyWrites([
-    leaseWrite({ holder, expiresAt: expiry(now) }, existing),
+    leaseWrite(name, { holder, expiresAt: expiry(now) }, existing),
   ]);
   if (taken.results[0]?.outcome !== 'applied') {
-    throw new SyncServiceError(
-      'sync_refused',
-      'another reconciliation took the lease at the same moment',
-    );
+    throw new SyncServiceError('sync_refused', `another ${what} took the lease at the same moment`);
   }
 
   const ours = async (): Promise<StoredEntity | undefined> => {
-    const current = await tables.readEntity('state', LEASE_PARTITION, LEASE_ROW);
+    const current = await tables.readEntity('state', name, LEASE_ROW);
     return current?.holder === holder ? current : undefined;
   };
   return {
@@ -59,19 +64,21 @@ export async function acquireLease(
       const current = await ours();
       const renewed =
         current !== undefined &&
-        (await tables.applyWrites([leaseWrite({ expiresAt: expiry(at) }, current)])).results[0]
-          ?.outcome === 'applied';
+        (await tables.applyWrites([leaseWrite(name, { expiresAt: expiry(at) }, current)]))
+          .results[0]?.outcome === 'applied';
       if (!renewed) {
         throw new SyncServiceError(
           'sync_refused',
-          'this reconciliation outlived its lease and another run took it over; nothing was written',
+          `this ${what} outlived its lease and another run took it over; nothing was written`,
         );
       }
     },
     async release() {
       const current = await ours();
       if (current === undefined) return;
-      await tables.applyWrites([leaseWrite({ expiresAt: new Date(0).toISOString() }, current)]);
+      await tables.applyWrites([
+        leaseWrite(name, { expiresAt: new Date(0).toISOString() }, current),
+      ]);
     },
   };
 }

@@ -7,10 +7,18 @@ import type { CurrentState, TeamRecord, UserRecord, Stored, Team } from '../sync
 import type { Operation } from '../sync/operations.js';
 import type { RunRecord } from '../sync/run-records.js';
 import type { StateQuery } from '../sync/scope.js';
+import type { DeltaRoundRecord, StoredDeltaCursor } from '../sync/delta-model.js';
 import { applyOperations, type ApplyResult } from './apply-operations.js';
+import {
+  lastDeltaRound,
+  readDeltaCursors,
+  writeDeltaCursors,
+  writeDeltaRound,
+  type CursorChanges,
+} from './delta-cursors.js';
 import type { StoredEntity } from './entities.js';
 import { assertValidKey } from './keys.js';
-import { acquireLease, type Lease } from './lease.js';
+import { acquireLease, type Lease, type LeaseName } from './lease.js';
 import { findRun, recentRuns, runAudit, writeAudit, writeRun, type AuditEntry } from './run-log.js';
 import { readState, readTeam, readUser } from './scope-reads.js';
 import { teamRowPage, teamRows, type TeamRowPage } from './team-rows.js';
@@ -19,6 +27,8 @@ import type { Tables } from './tables.js';
 export type { ApplyResult } from './apply-operations.js';
 export type { Lease } from './lease.js';
 export type { AuditEntry } from './run-log.js';
+export type { CursorChanges } from './delta-cursors.js';
+export type { LeaseName } from './lease.js';
 export type { TeamRowPage } from './team-rows.js';
 
 export interface Repository {
@@ -47,7 +57,16 @@ export interface Repository {
   findRun(runId: string): Promise<RunRecord | undefined>;
   /** A run's audit entries in plan order, as stored. */
   runAudit(runId: string): Promise<StoredEntity[]>;
-  acquireLease(holder: string, now: Date, durationMs: number): Promise<Lease>;
+  /** The full pass's lease by default; `delta` keeps two delta rounds apart. */
+  acquireLease(holder: string, now: Date, durationMs: number, name?: LeaseName): Promise<Lease>;
+
+  deltaCursors(): Promise<StoredDeltaCursor[]>;
+  /** Conditional on the ETags read; answers entities written and stale ETags met. */
+  saveDeltaCursors(
+    changes: CursorChanges,
+  ): Promise<{ readonly written: number; readonly conflicts: number }>;
+  writeDeltaRound(record: DeltaRoundRecord): Promise<void>;
+  lastDeltaRound(): Promise<DeltaRoundRecord | undefined>;
 
   /** Reads one page of each contract table (creating them if needed); answers their names. */
   probe(): Promise<readonly string[]>;
@@ -66,7 +85,12 @@ export function createRepository(tables: Tables): Repository {
     recentRuns: (limit) => recentRuns(tables, limit),
     findRun: (runId) => findRun(tables, runId),
     runAudit: (runId) => runAudit(tables, runId),
-    acquireLease: (holder, now, durationMs) => acquireLease(tables, holder, now, durationMs),
+    acquireLease: (holder, now, durationMs, name) =>
+      acquireLease(tables, holder, now, durationMs, name),
+    deltaCursors: () => readDeltaCursors(tables),
+    saveDeltaCursors: (changes) => writeDeltaCursors(tables, changes),
+    writeDeltaRound: (record) => writeDeltaRound(tables, record),
+    lastDeltaRound: () => lastDeltaRound(tables),
     async probe() {
       await Promise.all([
         tables.listPage('teams', { pageSize: 1 }),

@@ -102,7 +102,7 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
         const inputs = await reader.read();
         const plan = planSync(inputs.desired, inputs.current, {
           now: clock().toISOString(),
-          actor: trigger === 'signin' ? 'signin' : 'reconcile',
+          actor: trigger === 'signin' || trigger === 'delta' ? trigger : 'reconcile',
           defaults: settings.defaults,
           maxMembershipRemovals:
             options.maxMembershipRemovals ?? settings.sync.maxMembershipRemovalsPerRun,

@@ -4,3 +4,6 @@ export * from './reconcile.js';
 export * from './report.js';
 export * from './sign-in.js';
 export type { SyncScope } from './scope.js';
+export { deltaRound, type DeltaRoundDependencies } from './delta-round.js';
+export { deltaRoundLine } from './delta-report.js';
+export type { DeltaRoundRecord } from './delta-model.js';

@@ -38,7 +38,7 @@ export interface DesiredState {
 export interface PlanOptions {
   /** ISO 8601 timestamp written into created rows. */
   readonly now: string;
-  readonly actor: 'signin' | 'reconcile';
+  readonly actor: 'signin' | 'reconcile' | 'delta';
   readonly defaults: { readonly team: DefaultTeamParams; readonly user: DefaultUserParams };
   /** The mass-removal guard: more removals than this are all held. */
   readonly maxMembershipRemovals: number;

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { teamOf, userOf, type Operation } from './operations.js';
 import type { SyncSummary } from './summary.js';
 
-export type RunTrigger = 'timer' | 'cli' | 'http';
+/** `delta`: a full pass a delta round fell back to, or a groups sync of a delta round. */
+export type RunTrigger = 'timer' | 'cli' | 'http' | 'delta';
 export type RunOutcome = 'running' | 'succeeded' | 'held' | 'partial' | 'failed';
 
 export interface RunSummary extends SyncSummary {

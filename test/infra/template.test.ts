@@ -162,6 +162,7 @@ describe('compiled infra/main.bicep', () => {
     const parameters = objectAt(template.json, 'parameters');
     const defaults: Record<string, unknown> = {
       syncSchedule: '0 */30 * * * *',
+      deltaSchedule: '0 */5 * * * *',
       groupMembership: 'transitive',
       maxMembershipRemovalsPerRun: 500,
       assignedGroupsCacheSeconds: 5,

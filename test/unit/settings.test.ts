@@ -53,6 +53,7 @@ describe('settings', () => {
     expect(settings.tables).toEqual({ kind: 'azurite', prefix: '' });
     expect(settings.sync).toEqual({
       schedule: '0 */30 * * * *',
+      deltaSchedule: '0 */5 * * * *',
       groupMembership: 'transitive',
       maxMembershipRemovalsPerRun: 500,
     });
