@@ -4,3 +4,4 @@ export * from './reconcile.js';
 export * from './report.js';
 export * from './sign-in.js';
 export type { SyncScope } from './scope.js';
+export * from './group-sync.js';

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { teamOf, userOf, type Operation } from './operations.js';
 import type { SyncSummary } from './summary.js';
 
-export type RunTrigger = 'timer' | 'cli' | 'http';
+/** `notification`: a group sync from the `group-sync` queue, or the catch-up pass it asked for. */
+export type RunTrigger = 'timer' | 'cli' | 'http' | 'notification';
 export type RunOutcome = 'running' | 'succeeded' | 'held' | 'partial' | 'failed';
 
 export interface RunSummary extends SyncSummary {
