@@ -11,6 +11,7 @@ import { applyOperations, type ApplyResult } from './apply-operations.js';
 import type { StoredEntity } from './entities.js';
 import { assertValidKey } from './keys.js';
 import { acquireLease, type Lease } from './lease.js';
+import { notificationState, type NotificationState } from './notification-state.js';
 import { findRun, recentRuns, runAudit, writeAudit, writeRun, type AuditEntry } from './run-log.js';
 import { readState, readTeam, readUser } from './scope-reads.js';
 import { teamRowPage, teamRows, type TeamRowPage } from './team-rows.js';
@@ -18,6 +19,11 @@ import type { Tables } from './tables.js';
 
 export type { ApplyResult } from './apply-operations.js';
 export type { Lease } from './lease.js';
+export type {
+  NotificationCounts,
+  NotificationState,
+  SubscriptionRecord,
+} from './notification-state.js';
 export type { AuditEntry } from './run-log.js';
 export type { TeamRowPage } from './team-rows.js';
 
@@ -48,6 +54,8 @@ export interface Repository {
   /** A run's audit entries in plan order, as stored. */
   runAudit(runId: string): Promise<StoredEntity[]>;
   acquireLease(holder: string, now: Date, durationMs: number): Promise<Lease>;
+  /** Change notifications' bookkeeping in `SyncState`: the subscription, counters, group syncs. */
+  readonly notifications: NotificationState;
 
   /** Reads one page of each contract table (creating them if needed); answers their names. */
   probe(): Promise<readonly string[]>;
@@ -67,6 +75,7 @@ export function createRepository(tables: Tables): Repository {
     findRun: (runId) => findRun(tables, runId),
     runAudit: (runId) => runAudit(tables, runId),
     acquireLease: (holder, now, durationMs) => acquireLease(tables, holder, now, durationMs),
+    notifications: notificationState(tables),
     async probe() {
       await Promise.all([
         tables.listPage('teams', { pageSize: 1 }),
