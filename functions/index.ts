@@ -2,10 +2,13 @@
  * The one list of this app's functions. Importing a function's module registers it with the
  * Functions host; this list is what the tests and the local host read.
  */
+import { graphNotificationsFunction } from './graph-notifications.js';
+import { groupSyncWorkerFunction } from './group-sync-worker.js';
 import { healthFunction } from './health.js';
 import { reconcileTimerFunction } from './reconcile-timer.js';
 import { ssoCallbackFunction } from './sso-callback.js';
 import { ssoLoginFunction } from './sso-login.js';
+import { subscriptionUpkeepFunction } from './subscription-upkeep.js';
 import { syncMeFunction } from './sync-me.js';
 import { syncStatusFunction } from './sync-status.js';
 import { teamsFunction } from './teams.js';
@@ -21,4 +24,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
   reconcileTimerFunction,
   teamsFunction,
   usersFunction,
+  graphNotificationsFunction,
+  groupSyncWorkerFunction,
+  subscriptionUpkeepFunction,
 ];

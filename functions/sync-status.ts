@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
+import { notificationStatus } from '../shared/notifications/index.js';
 import { getServices } from '../shared/services.js';
 import { SyncServiceError } from '../shared/errors.js';
 import { errorResponse, jsonResponse, parseInput } from './http.js';
@@ -17,7 +18,7 @@ export async function syncStatus(
 ): Promise<HttpResponseInit> {
   try {
     const { limit, runId } = parseInput(statusQuery, Object.fromEntries(request.query), 'query');
-    const { repository } = getServices();
+    const { repository, settings } = getServices();
     if (runId !== undefined) {
       const run = await repository.findRun(runId);
       if (run === undefined) throw new SyncServiceError('not_found', `No run ${runId}`);
@@ -26,8 +27,11 @@ export async function syncStatus(
       );
       return jsonResponse(200, { run, audit });
     }
-    const runs = await repository.recentRuns(limit);
-    return jsonResponse(200, { runs });
+    const [runs, notifications] = await Promise.all([
+      repository.recentRuns(limit),
+      notificationStatus(settings, repository.notifications),
+    ]);
+    return jsonResponse(200, { runs, notifications });
   } catch (error) {
     return errorResponse(error, context);
   }
