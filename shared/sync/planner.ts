@@ -46,8 +46,8 @@ export interface PlanOptions {
   /** Tenant scope only: an operator's explicit consent to archive every synced team. */
   readonly allowEmptyAssignments?: boolean | undefined;
   /**
-   * Groups scope: a team with at least this many Entra members that the plan would leave with
-   * none (removed or archived) is held instead, for the full pass to decide under its own guard.
+   * Groups scope: a team with at least this many Entra members whose group now lists nobody (or
+   * is unassigned) keeps them: the removals and the archive are held for the full pass.
    */
   readonly holdEmptiedTeamsFrom?: number | undefined;
 }
@@ -402,29 +402,29 @@ function refuseEmptyAssignments(
   }
 }
 
-/** Teams the plan would strip of every Entra member, when they have at least `minimum`. */
+/**
+ * Teams of at least `minimum` Entra members whose group now lists nobody (or is no longer
+ * assigned), and which the plan would therefore strip of every Entra member.
+ */
 function emptiedTeams(
   operations: readonly Operation[],
+  desired: DesiredState,
   current: CurrentState,
   minimum: number,
 ): Map<string, number> {
-  const removals = new Map<string, number>();
-  const additions = new Set<string>();
-  for (const operation of operations) {
-    if (operation.kind === 'membership-removed') {
-      removals.set(operation.teamId, (removals.get(operation.teamId) ?? 0) + 1);
-    } else if (operation.kind === 'membership-added') {
-      additions.add(operation.teamId);
-    }
-  }
+  const removed = new Set(
+    operations.flatMap((operation) =>
+      operation.kind === 'membership-removed' ? [operation.teamId] : [],
+    ),
+  );
   const emptied = new Map<string, number>();
-  for (const [teamId, removed] of removals) {
+  for (const teamId of removed) {
+    const groupLooksEmpty =
+      !desired.assignedGroups.has(teamId) || desired.members.get(teamId)?.size === 0;
     const entraMembers = [...(current.teams.get(teamId)?.members.values() ?? [])].filter(
       (member) => member.source === 'entra',
     ).length;
-    if (entraMembers >= minimum && removed >= entraMembers && !additions.has(teamId)) {
-      emptied.set(teamId, entraMembers);
-    }
+    if (groupLooksEmpty && entraMembers >= minimum) emptied.set(teamId, entraMembers);
   }
   return emptied;
 }
@@ -444,7 +444,7 @@ export function planSync(desired: DesiredState, current: CurrentState, options: 
   let operations: readonly Operation[] = planned;
   let held: Operation[] = [];
   if (options.holdEmptiedTeamsFrom !== undefined && desired.scope.kind === 'groups') {
-    const emptied = emptiedTeams(planned, current, options.holdEmptiedTeamsFrom);
+    const emptied = emptiedTeams(planned, desired, current, options.holdEmptiedTeamsFrom);
     if (emptied.size > 0) {
       const holds = (operation: Operation) =>
         isRemoval(operation) && emptied.has(teamOf(operation) ?? '');
