@@ -48,6 +48,12 @@ export function readMessage(entry: unknown): GroupSyncMessage {
   return parsed.data;
 }
 
+/**
+ * Syncs of this process in flight, by group: messages the host hands over together wait for
+ * each other's sync of a group and then find it covered, instead of reading Graph in parallel.
+ */
+const inFlight = new Map<string, Promise<unknown>>();
+
 async function syncNotifiedGroups(
   dependencies: WorkerDependencies,
   groupIds: readonly string[],
@@ -55,9 +61,15 @@ async function syncNotifiedGroups(
   log: Logger,
 ): Promise<void> {
   const state = dependencies.repository.notifications;
-  const starts = await state.groupSyncStarts(groupIds);
-  // A sync that started after the notification arrived read Entra after the change.
-  const due = groupIds.filter((groupId) => !((starts.get(groupId) ?? '') > receivedAt));
+  let due: string[];
+  for (;;) {
+    await Promise.all(groupIds.map((groupId) => inFlight.get(groupId)?.catch(() => undefined)));
+    const starts = await state.groupSyncStarts(groupIds);
+    // A sync that started after the notification arrived read Entra after the change.
+    due = groupIds.filter((groupId) => !((starts.get(groupId) ?? '') > receivedAt));
+    // Another message started one of these while the markers were read: wait for it too.
+    if (!due.some((groupId) => inFlight.has(groupId))) break;
+  }
   const coalesced = groupIds.length - due.length;
   if (due.length === 0) {
     await state.count({ groupsCoalesced: coalesced });
@@ -65,7 +77,11 @@ async function syncNotifiedGroups(
     return;
   }
   const startedAt = dependencies.clock();
-  const { result, record } = await syncGroups(dependencies, new Set(due), 'notification');
+  const syncing = syncGroups(dependencies, new Set(due), 'notification');
+  for (const groupId of due) inFlight.set(groupId, syncing);
+  const { result, record } = await syncing.finally(() => {
+    for (const groupId of due) if (inFlight.get(groupId) === syncing) inFlight.delete(groupId);
+  });
   const incomplete = new Set(result.incompleteGroups.map((group) => group.groupId));
   const synced = result.summary.failedWrites > 0 ? [] : due.filter((id) => !incomplete.has(id));
   await state.markGroupSyncStarted(synced, startedAt);
