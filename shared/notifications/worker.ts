@@ -77,14 +77,19 @@ async function syncNotifiedGroups(
     return;
   }
   const startedAt = dependencies.clock();
-  const syncing = syncGroups(dependencies, new Set(due), 'notification');
+  // In flight until the markers are written, so that a waiter then finds the groups covered.
+  const syncing = (async () => {
+    const outcome = await syncGroups(dependencies, new Set(due), 'notification');
+    const incomplete = new Set(outcome.result.incompleteGroups.map((group) => group.groupId));
+    const synced =
+      outcome.result.summary.failedWrites > 0 ? [] : due.filter((id) => !incomplete.has(id));
+    await state.markGroupSyncStarted(synced, startedAt);
+    return { ...outcome, synced };
+  })();
   for (const groupId of due) inFlight.set(groupId, syncing);
-  const { result, record } = await syncing.finally(() => {
+  const { record, synced } = await syncing.finally(() => {
     for (const groupId of due) if (inFlight.get(groupId) === syncing) inFlight.delete(groupId);
   });
-  const incomplete = new Set(result.incompleteGroups.map((group) => group.groupId));
-  const synced = result.summary.failedWrites > 0 ? [] : due.filter((id) => !incomplete.has(id));
-  await state.markGroupSyncStarted(synced, startedAt);
   await state.count(
     { groupsSynced: synced.length, groupsCoalesced: coalesced },
     { field: 'lastGroupSyncAt', time: startedAt },
