@@ -98,6 +98,13 @@ export async function drain(connectionString: string, name = GROUP_SYNC_QUEUE) {
   }
 }
 
+/** Empties a queue without reading what is on it. */
+export async function clear(connectionString: string, name = GROUP_SYNC_QUEUE) {
+  const client = queue(connectionString, name);
+  await client.createIfNotExists();
+  await client.clearMessages();
+}
+
 /** Messages waiting (visible or not) on a queue. */
 export async function queued(connectionString: string, name = GROUP_SYNC_QUEUE) {
   const client = queue(connectionString, name);
