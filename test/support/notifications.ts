@@ -235,6 +235,7 @@ export function notificationServices(
   queueConnectionString: string,
   stub: SubscriptionsStub,
   environment: Record<string, string> = {},
+  overrides: Partial<Services> = {},
 ): Services {
   const settings = testSettings({
     ...sim.env,
@@ -250,5 +251,6 @@ export function notificationServices(
     // The one line to drop once the simulated tenant serves /subscriptions: `fetch: …`.
     createNotificationGraph: (options) =>
       createNotificationGraph(settings, { sleep: fast, ...options, fetch: stub.fetch(fetch) }),
+    ...overrides,
   });
 }
