@@ -246,7 +246,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const queueSettings =
       options.queueSettings ?? readHostQueueSettings(join(process.cwd(), 'host.json'));
     for (const definition of queueFunctions) {
-      const clients = queueClientsFor(definition.connection, options.settings ?? process.env);
+      let clients;
+      try {
+        clients = queueClientsFor(definition.connection, options.settings ?? process.env);
+      } catch (error) {
+        // As func start does: the function is left out, the rest of the app runs.
+        log('error', `queue trigger ${definition.name} not started: ${(error as Error).message}`);
+        continue;
+      }
       queueTriggers.push(
         startQueueTrigger(definition, clients, queueSettings, log, options.queuePollMaxMs),
       );
