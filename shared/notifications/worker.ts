@@ -63,7 +63,9 @@ async function syncNotifiedGroups(
   const state = dependencies.repository.notifications;
   let due: string[];
   for (;;) {
-    await Promise.all(groupIds.map((groupId) => inFlight.get(groupId)?.catch(() => undefined)));
+    await Promise.all(
+      groupIds.map((groupId) => inFlight.get(groupId)?.catch(() => undefined) ?? Promise.resolve()),
+    );
     const starts = await state.groupSyncStarts(groupIds);
     // A sync that started after the notification arrived read Entra after the change.
     due = groupIds.filter((groupId) => !((starts.get(groupId) ?? '') > receivedAt));

@@ -205,7 +205,7 @@ describe('what the webhook refuses', () => {
       method: 'POST',
       body: chunks,
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(streamed.status).toBe(413);
     expect(await drain(queues.connectionString)).toEqual([]);
   });

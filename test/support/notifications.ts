@@ -210,19 +210,18 @@ export function subscriptionsStub(): SubscriptionsStub {
     forget: (subscriptionId) => {
       subscriptions.delete(subscriptionId);
     },
-    fetch: (next) =>
-      (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-        const url = new URL(
-          typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
-        );
-        const path = url.pathname.replace(/^\/v1\.0/, '');
-        if (!path.startsWith('/subscriptions')) return next(input, init);
-        const method = (init?.method ?? 'GET').toUpperCase();
-        const text = typeof init?.body === 'string' ? init.body : undefined;
-        const body: unknown = text === undefined || text === '' ? undefined : JSON.parse(text);
-        calls.push({ method, path, body });
-        return answer(method, path, body);
-      }) as typeof fetch,
+    fetch: (next) => async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      const url = new URL(
+        typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
+      );
+      const path = url.pathname.replace(/^\/v1\.0/, '');
+      if (!path.startsWith('/subscriptions')) return next(input, init);
+      const method = (init?.method ?? 'GET').toUpperCase();
+      const text = typeof init?.body === 'string' ? init.body : undefined;
+      const body: unknown = text === undefined || text === '' ? undefined : JSON.parse(text);
+      calls.push({ method, path, body });
+      return answer(method, path, body);
+    },
   };
 }
 
