@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAzurite, type RunningAzurite } from './azurite.js';
+import { startAzuriteQueue } from './azurite-queue.js';
 import { readLocalSettings } from './settings-files.js';
 import { startSimulatedTenant } from './tenant/server.js';
 import { DEFAULT_SYNC_SCHEDULE } from '../shared/config/settings.js';
@@ -18,6 +19,7 @@ import { azuriteConnectionString } from '../shared/store/connection.js';
 export const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 const AZURITE_PORT = 10002;
+const AZURITE_QUEUE_PORT = 10001;
 
 export interface LocalEnvironment {
   readonly settings: Record<string, string | undefined>;
@@ -54,6 +56,21 @@ async function startTableStorage(): Promise<{
   }
 }
 
+/** Azurite's queue service on its usual port, for group-sync and the stand-in host's trigger. */
+async function startQueueStorage(stops: (() => Promise<void>)[]): Promise<string> {
+  try {
+    const queue = await startAzuriteQueue({
+      port: AZURITE_QUEUE_PORT,
+      location: join(repositoryRoot, '.azurite'),
+    });
+    stops.push(() => queue.stop());
+    return `Queue Storage: Azurite at ${queue.queueEndpoint} (group-sync)`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    return `Queue Storage: the Azurite already listening on 127.0.0.1:${AZURITE_QUEUE_PORT}`;
+  }
+}
+
 export async function prepareLocalEnvironment(): Promise<LocalEnvironment> {
   const settings: Record<string, string | undefined> = {
     ...readLocalSettings(repositoryRoot),
@@ -83,6 +100,14 @@ export async function prepareLocalEnvironment(): Promise<LocalEnvironment> {
     notes.push(tables.note);
   } else {
     notes.push('Table Storage: configured connection');
+  }
+
+  // QUEUES_* unset means Azurite's queue on 10001, which is also what the queue trigger's
+  // AzureWebJobsStorage=UseDevelopmentStorage=true names.
+  if (!isSet(settings.QUEUES_CONNECTION_STRING) && !isSet(settings.QUEUES_ENDPOINT)) {
+    notes.push(await startQueueStorage(stops));
+    if (!isSet(settings.AzureWebJobsStorage))
+      settings.AzureWebJobsStorage = 'UseDevelopmentStorage=true';
   }
 
   // The Functions host resolves the timer's %SYNC_SCHEDULE% from app settings: it must be set.
