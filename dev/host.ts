@@ -8,9 +8,17 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import azureFunctions, { type Timer } from '@azure/functions';
 import { parseNcrontab } from '../shared/config/ncrontab.js';
-import type { FunctionDefinition, TimerFunctionDefinition } from '../functions/registry.js';
+import type {
+  FunctionDefinition,
+  QueueFunctionDefinition,
+  TimerFunctionDefinition,
+} from '../functions/registry.js';
+import { queueClientsFor } from './host/queue-connection.js';
+import { readHostQueueSettings, type QueueTriggerSettings } from './host/queue-settings.js';
+import { startQueueTrigger, type RunningQueueTrigger } from './host/queue-trigger.js';
 import {
   invocationContext,
   writeFunctionResponse,
@@ -45,6 +53,12 @@ export interface LocalHostOptions {
   /** Host names answered besides loopback ones (for a host bound to another interface). */
   readonly allowedHosts?: readonly string[];
   readonly maxBodyBytes?: number;
+  /** Off in tests that do not want queue triggers polling. */
+  readonly queues?: boolean;
+  /** Default: host.json's `extensions.queues` (host.json in the working directory). */
+  readonly queueSettings?: QueueTriggerSettings;
+  /** Longest wait between polls of an empty queue (default: host.json's maxPollingInterval). */
+  readonly queuePollMaxMs?: number;
 }
 
 export interface LocalHost {
@@ -89,6 +103,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   );
   const timers = options.definitions.filter(
     (definition): definition is TimerFunctionDefinition => definition.trigger === 'timer',
+  );
+  const queueFunctions = options.definitions.filter(
+    (definition): definition is QueueFunctionDefinition => definition.trigger === 'queue',
   );
 
   const lastFired = new Map<string, Date>();
@@ -224,6 +241,26 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const address = server.address() as AddressInfo;
   const url = `http://${options.host === '0.0.0.0' ? 'localhost' : (options.host ?? '127.0.0.1')}:${address.port}`;
 
+  const queueTriggers: RunningQueueTrigger[] = [];
+  if (options.queues !== false && queueFunctions.length > 0) {
+    const queueSettings =
+      options.queueSettings ?? readHostQueueSettings(join(process.cwd(), 'host.json'));
+    for (const definition of queueFunctions) {
+      let clients;
+      try {
+        clients = queueClientsFor(definition.connection, options.settings ?? process.env);
+      } catch (error) {
+        // As func start does: the function is left out, the rest of the app runs.
+        log('error', `queue trigger ${definition.name} not started: ${(error as Error).message}`);
+        continue;
+      }
+      queueTriggers.push(
+        startQueueTrigger(definition, clients, queueSettings, log, options.queuePollMaxMs),
+      );
+      log('info', `queue trigger ${definition.name}: queue ${definition.queueName}`);
+    }
+  }
+
   const scheduled: ScheduledTimer[] = [];
   if (options.timers !== false) {
     for (const definition of timers) {
@@ -252,6 +289,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     },
     async stop() {
       for (const timer of scheduled) timer.cancel();
+      await Promise.all(queueTriggers.map((trigger) => trigger.stop()));
       server.closeAllConnections();
       await new Promise<void>((resolve) =>
         server.close(() => {

@@ -97,6 +97,10 @@ export async function prepareLocalEnvironment(
           ? 'UseDevelopmentStorage=true'
           : azurite.connectionString;
       }
+      // The group-sync queue the webhook fills and the queue trigger drains: the same emulator.
+      if (!isSet(settings.QUEUES_CONNECTION_STRING) && !isSet(settings.QUEUES_ENDPOINT)) {
+        settings.QUEUES_CONNECTION_STRING = azurite.connectionString;
+      }
     }
 
     let tenant: LocalEnvironment['tenant'] = null;

@@ -11,6 +11,7 @@ import { printable } from '../shared/printable.js';
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   config_invalid: 503,
   request_invalid: 400,
+  request_too_large: 413,
   not_found: 404,
   forbidden: 403,
   token_missing: 401,

@@ -3,10 +3,13 @@
  * Functions host; this list is what the tests and the local host read.
  */
 import { deltaTimerFunction } from './delta-timer.js';
+import { graphNotificationsFunction } from './graph-notifications.js';
+import { groupSyncWorkerFunction } from './group-sync-worker.js';
 import { healthFunction } from './health.js';
 import { reconcileTimerFunction } from './reconcile-timer.js';
 import { ssoCallbackFunction } from './sso-callback.js';
 import { ssoLoginFunction } from './sso-login.js';
+import { subscriptionUpkeepFunction } from './subscription-upkeep.js';
 import { syncMeFunction } from './sync-me.js';
 import { syncStatusFunction } from './sync-status.js';
 import { teamsFunction } from './teams.js';
@@ -23,4 +26,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
   deltaTimerFunction,
   teamsFunction,
   usersFunction,
+  graphNotificationsFunction,
+  groupSyncWorkerFunction,
+  subscriptionUpkeepFunction,
 ];

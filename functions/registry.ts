@@ -4,7 +4,13 @@
  * local host read that one list (outside the Functions host, `app.http` registers nothing
  * and there is no way to ask it what was registered).
  */
-import { app, type HttpHandler, type HttpMethod, type TimerHandler } from '@azure/functions';
+import {
+  app,
+  type HttpHandler,
+  type HttpMethod,
+  type StorageQueueHandler,
+  type TimerHandler,
+} from '@azure/functions';
 
 export type AuthLevel = 'anonymous' | 'function' | 'admin';
 
@@ -27,7 +33,17 @@ export interface TimerFunctionDefinition {
   readonly handler: TimerHandler;
 }
 
-export type FunctionDefinition = HttpFunctionDefinition | TimerFunctionDefinition;
+export interface QueueFunctionDefinition {
+  readonly trigger: 'queue';
+  readonly name: string;
+  readonly queueName: string;
+  /** The app setting (prefix) naming the storage account, as the host resolves it. */
+  readonly connection: string;
+  readonly handler: StorageQueueHandler;
+}
+
+export type FunctionDefinition =
+  HttpFunctionDefinition | TimerFunctionDefinition | QueueFunctionDefinition;
 
 export function httpFunction(
   definition: Omit<HttpFunctionDefinition, 'trigger'>,
@@ -50,4 +66,15 @@ export function timerFunction(
     handler: definition.handler,
   });
   return { trigger: 'timer', ...definition };
+}
+
+export function queueFunction(
+  definition: Omit<QueueFunctionDefinition, 'trigger'>,
+): QueueFunctionDefinition {
+  app.storageQueue(definition.name, {
+    queueName: definition.queueName,
+    connection: definition.connection,
+    handler: definition.handler,
+  });
+  return { trigger: 'queue', ...definition };
 }

@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
+import { notificationStatus } from '../shared/notifications/index.js';
 import { getServices } from '../shared/services.js';
 import { SyncServiceError } from '../shared/errors.js';
 import { errorResponse, jsonResponse, parseInput } from './http.js';
@@ -34,7 +35,7 @@ export async function syncStatus(
 ): Promise<HttpResponseInit> {
   try {
     const { limit, runId } = parseInput(statusQuery, Object.fromEntries(request.query), 'query');
-    const { repository } = getServices();
+    const { repository, settings } = getServices();
     if (runId !== undefined) {
       const run = await repository.findRun(runId);
       if (run === undefined) throw new SyncServiceError('not_found', `No run ${runId}`);
@@ -43,8 +44,12 @@ export async function syncStatus(
       );
       return jsonResponse(200, { run, audit });
     }
-    const [runs, delta] = await Promise.all([repository.recentRuns(limit), deltaStatus()]);
-    return jsonResponse(200, { runs, delta });
+    const [runs, delta, notifications] = await Promise.all([
+      repository.recentRuns(limit),
+      deltaStatus(),
+      notificationStatus(settings, repository.notifications),
+    ]);
+    return jsonResponse(200, { runs, delta, notifications });
   } catch (error) {
     return errorResponse(error, context);
   }

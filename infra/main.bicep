@@ -120,6 +120,13 @@ param allowedClientAppIds string[] = []
 @minLength(32)
 param sessionSecret string
 
+@description('Microsoft Graph change notifications: groups sync seconds after they change (NOTIFICATION_URL is the app\'s own /api/graph/notifications). Off leaves delta rounds and the full pass.')
+param changeNotifications bool = true
+
+@description('NOTIFICATION_CLIENT_STATE: 32 to 128 printable characters proving a notification comes from Graph; stored in Key Vault only. Empty derives one from sessionSecret (stable across deployments).')
+@secure()
+param notificationClientState string = ''
+
 @description('DEFAULT_TEAM_PARAMS: applied once to each team the service creates.')
 param defaultTeamParams defaultTeamParamsType = {
   max_budget: 100
@@ -155,7 +162,12 @@ var applicationInsightsName = 'appi-${resourceToken}'
 var keyVaultSecretNames = {
   entraClientSecret: 'entra-client-secret'
   sessionSecret: 'session-secret'
+  notificationClientState: 'notification-client-state'
 }
+// guid() is a one-way hash: the derived clientState reveals nothing of the session secret, and it
+// stays the same on every deployment, so the subscription is not recreated each time.
+var derivedClientState = '${guid(sessionSecret, 'graph-notification-client-state')}${guid(sessionSecret, 'graph-notification-client-state', '2')}'
+var groupSyncQueueName = 'group-sync'
 
 module identity 'modules/identity.bicep' = {
   name: 'identity'
@@ -194,6 +206,7 @@ module storage 'modules/storage.bicep' = {
     skuName: storageSkuName
     deploymentContainerName: 'app-package-${resourceToken}'
     tableNames: ['${tablePrefix}Teams', '${tablePrefix}Users']
+    queueNames: [groupSyncQueueName, '${groupSyncQueueName}-poison']
     roleAssignments: [
       {
         roleDefinitionId: builtInRoleIds.storageBlobDataOwner
@@ -206,6 +219,14 @@ module storage 'modules/storage.bicep' = {
         principalId: identity.outputs.principalId
         principalType: 'ServicePrincipal'
         description: 'The service\'s Teams, Users and bookkeeping tables.'
+      }
+      {
+        // On the account: the queue trigger creates group-sync-poison when needed, and the scale
+        // controller reads queue lengths; the account holds no other queues.
+        roleDefinitionId: builtInRoleIds.storageQueueDataContributor
+        principalId: identity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        description: 'The group-sync queue (change notifications): send, trigger, poison queue.'
       }
     ]
   }
@@ -222,12 +243,14 @@ module keyVault 'modules/keyVault.bicep' = {
     entraClientSecret: entraClientSecret
     sessionSecretName: keyVaultSecretNames.sessionSecret
     sessionSecret: sessionSecret
+    notificationClientStateName: keyVaultSecretNames.notificationClientState
+    notificationClientState: empty(notificationClientState) ? derivedClientState : notificationClientState
     roleAssignments: [
       {
         roleDefinitionId: builtInRoleIds.keyVaultSecretsUser
         principalId: identity.outputs.principalId
         principalType: 'ServicePrincipal'
-        description: 'Resolve the Key Vault references ENTRA_CLIENT_SECRET and SESSION_SECRET.'
+        description: 'Resolve the Key Vault references ENTRA_CLIENT_SECRET, SESSION_SECRET and NOTIFICATION_CLIENT_STATE.'
       }
     ]
   }
@@ -250,10 +273,12 @@ module functionApp 'modules/functionApp.bicep' = {
     storageAccountName: storage.outputs.name
     storageBlobEndpoint: storage.outputs.blobEndpoint
     storageTableEndpoint: storage.outputs.tableEndpoint
+    storageQueueEndpoint: storage.outputs.queueEndpoint
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsName: applicationInsightsName
     entraClientVaultReferenceUri: keyVault.outputs.entraClientReferenceUri
     sessionVaultReferenceUri: keyVault.outputs.sessionReferenceUri
+    notificationClientStateVaultReferenceUri: keyVault.outputs.notificationClientStateReferenceUri
     nodeVersion: nodeVersion
     instanceMemoryMB: functionInstanceMemoryMB
     maximumInstanceCount: functionMaximumInstanceCount
@@ -274,6 +299,7 @@ module functionApp 'modules/functionApp.bicep' = {
       postLoginRedirectUrl: postLoginRedirectUrl
       allowedRedirectOrigins: allowedRedirectOrigins
       allowedClientAppIds: allowedClientAppIds
+      notificationUrlEnabled: changeNotifications
       defaultTeamParams: defaultTeamParams
       defaultInternalUserParams: defaultInternalUserParams
       signInUsers: signInUsers
@@ -313,5 +339,5 @@ output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 @description('TABLES_ENDPOINT of the service.')
 output TABLES_ENDPOINT string = storage.outputs.tableEndpoint
 
-@description('Name of the Key Vault holding the two secrets.')
+@description('Name of the Key Vault holding the secrets.')
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name

@@ -14,6 +14,11 @@ param entraServicePrincipalId = readEnvironmentVariable('ENTRA_SERVICE_PRINCIPAL
 // At least 32 characters, for example: openssl rand -base64 48
 param sessionSecret = readEnvironmentVariable('SESSION_SECRET')
 
+// Graph change notifications (groups sync seconds after they change). An empty clientState is
+// derived from SESSION_SECRET in the template; set one (32 to 128 characters) to choose it.
+param changeNotifications = readEnvironmentVariable('CHANGE_NOTIFICATIONS', 'true') != 'false'
+param notificationClientState = readEnvironmentVariable('NOTIFICATION_CLIENT_STATE', '')
+
 // Where the browser lands after signing in, and the origins it may be sent back to.
 param postLoginRedirectUrl = readEnvironmentVariable('POST_LOGIN_REDIRECT_URL')
 param allowedRedirectOrigins = empty(readEnvironmentVariable('ALLOWED_REDIRECT_ORIGINS', ''))

@@ -133,6 +133,9 @@ type serviceSettingsType = {
   @description('ALLOWED_CLIENT_APP_IDS: client apps besides this one whose access tokens for this app are accepted.')
   allowedClientAppIds: string[]
 
+  @description('NOTIFICATION_URL: where Microsoft Graph posts change notifications; empty turns them off.')
+  notificationUrlEnabled: bool
+
   @description('DEFAULT_TEAM_PARAMS, serialised to JSON.')
   defaultTeamParams: defaultTeamParamsType
 
@@ -154,6 +157,7 @@ type serviceSettingsType = {
 var builtInRoleIds = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }

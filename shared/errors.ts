@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'config_invalid'
   // request shape
   | 'request_invalid'
+  | 'request_too_large'
   | 'not_found'
   | 'forbidden'
   // tokens

@@ -6,9 +6,17 @@
 import { loadSettings, type Settings } from './config/settings.js';
 import {
   createDirectoryReader,
+  createNotificationGraph as notificationGraphFor,
   type DirectoryReader,
   type DirectoryReaderOptions,
+  type NotificationGraph,
 } from './graph/index.js';
+import {
+  assignedGroupIndex,
+  readGroupIndex,
+  type AssignedGroupIndex,
+} from './notifications/group-index.js';
+import { createGroupSyncQueue, queueClientFactory, type GroupSyncQueue } from './queue/index.js';
 import { createRepository, tableClientFactory, Tables, type Repository } from './store/index.js';
 
 export type Clock = () => Date;
@@ -25,6 +33,12 @@ export interface Services {
   readonly directory: DirectoryReader;
   /** A fresh reader, e.g. one per reconciliation run so its request count is the run's. */
   readonly createDirectory: (options?: DirectoryReaderOptions) => DirectoryReader;
+  /** The `group-sync` Storage Queue. */
+  readonly groupSyncQueue: GroupSyncQueue;
+  /** Graph for change notifications: the subscription, and the nesting of assigned groups. */
+  readonly createNotificationGraph: (options?: DirectoryReaderOptions) => NotificationGraph;
+  /** The process's map of changed group → assigned groups, for the webhook (cached). */
+  readonly groupIndex: AssignedGroupIndex;
 }
 
 export function createServices(settings: Settings, overrides: Partial<Services> = {}): Services {
@@ -41,7 +55,16 @@ export function createServices(settings: Settings, overrides: Partial<Services> 
     overrides.createDirectory ??
     ((options?: DirectoryReaderOptions) => createDirectoryReader(settings, { clock, ...options }));
   let directory = overrides.directory;
-  return {
+  const groupSyncQueue =
+    overrides.groupSyncQueue ??
+    createGroupSyncQueue(
+      queueClientFactory(settings.queues, settings.entra.managedIdentityClientId),
+    );
+  const createNotificationGraph =
+    overrides.createNotificationGraph ??
+    ((options?: DirectoryReaderOptions) => notificationGraphFor(settings, { clock, ...options }));
+  let groupIndex = overrides.groupIndex;
+  const services: Services = {
     settings,
     repository,
     clock,
@@ -51,7 +74,23 @@ export function createServices(settings: Settings, overrides: Partial<Services> 
       directory ??= createDirectory({ maxRetryWaitSeconds: SIGN_IN_MAX_GRAPH_WAIT_SECONDS });
       return directory;
     },
+    groupSyncQueue,
+    createNotificationGraph,
+    get groupIndex() {
+      groupIndex ??= assignedGroupIndex(
+        () =>
+          readGroupIndex(
+            createDirectory(),
+            createNotificationGraph(),
+            settings.sync.groupMembership,
+            clock,
+          ),
+        clock,
+      );
+      return groupIndex;
+    },
   };
+  return services;
 }
 
 let current: Services | undefined;

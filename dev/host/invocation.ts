@@ -13,10 +13,15 @@ const { HttpResponse, InvocationContext } = azureFunctions;
 
 export type HostLog = (level: 'info' | 'warn' | 'error', message: string) => void;
 
-export function invocationContext(name: string, log: HostLog): FunctionContext {
+export function invocationContext(
+  name: string,
+  log: HostLog,
+  triggerMetadata?: Record<string, unknown>,
+): FunctionContext {
   return new InvocationContext({
     invocationId: randomUUID(),
     functionName: name,
+    ...(triggerMetadata === undefined ? {} : { triggerMetadata }),
     logHandler: (level, ...args) => {
       const message = args
         .map((arg) => (arg instanceof Error ? arg.message : String(arg)))

@@ -27,6 +27,9 @@ param storageBlobEndpoint string
 @description('Table endpoint of that storage account, without a trailing slash.')
 param storageTableEndpoint string
 
+@description('Queue endpoint of that storage account, without a trailing slash.')
+param storageQueueEndpoint string
+
 @description('Blob container that holds the deployment packages.')
 param deploymentContainerName string
 
@@ -38,6 +41,9 @@ param entraClientVaultReferenceUri string
 
 @description('Versionless URI of the Key Vault entry behind SESSION_SECRET (not the value).')
 param sessionVaultReferenceUri string
+
+@description('Versionless URI of the Key Vault entry behind NOTIFICATION_CLIENT_STATE (not the value).')
+param notificationClientStateVaultReferenceUri string
 
 @description('Node.js major version of the Functions runtime.')
 @allowed(['20', '22'])
@@ -144,6 +150,13 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     GRAPH_AUTH: 'managed_identity'
     TABLES_ENDPOINT: storageTableEndpoint
     TABLE_PREFIX: settings.tablePrefix
+    // The group-sync queue; the queue trigger reaches the same account through AzureWebJobsStorage.
+    QUEUES_ENDPOINT: storageQueueEndpoint
+    // Graph posts change and lifecycle notifications to the app's own host name.
+    NOTIFICATION_URL: settings.notificationUrlEnabled
+      ? 'https://${functionApp.properties.defaultHostName}/api/graph/notifications'
+      : ''
+    NOTIFICATION_CLIENT_STATE: '@Microsoft.KeyVault(SecretUri=${notificationClientStateVaultReferenceUri})'
     SYNC_SCHEDULE: settings.syncSchedule
     DELTA_SCHEDULE: settings.deltaSchedule
     GROUP_MEMBERSHIP: settings.groupMembership

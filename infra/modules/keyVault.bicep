@@ -28,6 +28,13 @@ param sessionSecretName string
 @secure()
 param sessionSecret string
 
+@description('Name of the secret that holds the clientState of the Graph subscription.')
+param notificationClientStateName string
+
+@description('clientState of the Graph change-notification subscription (proves a notification comes from Graph).')
+@secure()
+param notificationClientState string
+
 @description('Roles granted on the vault.')
 param roleAssignments roleAssignmentType[]
 
@@ -76,6 +83,15 @@ resource sessionSecretEntry 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = {
   }
 }
 
+resource notificationClientStateEntry 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = {
+  parent: vault
+  name: notificationClientStateName
+  properties: {
+    value: notificationClientState
+    contentType: 'Graph change notification clientState'
+  }
+}
+
 resource vaultRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for assignment in roleAssignments: {
     name: guid(vault.id, assignment.principalId, assignment.roleDefinitionId)
@@ -94,6 +110,9 @@ output name string = vault.name
 
 @description('Versionless URI of the Entra client secret entry, for a Key Vault reference (not the value).')
 output entraClientReferenceUri string = entraClientSecretEntry.properties.secretUri
+
+@description('Versionless URI of the clientState entry, for a Key Vault reference (not the value).')
+output notificationClientStateReferenceUri string = notificationClientStateEntry.properties.secretUri
 
 @description('Versionless URI of the session secret entry, for a Key Vault reference (not the value).')
 output sessionReferenceUri string = sessionSecretEntry.properties.secretUri

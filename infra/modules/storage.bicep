@@ -21,6 +21,9 @@ param deploymentContainerName string
 @description('Tables created up front; the service creates any further bookkeeping tables itself.')
 param tableNames string[]
 
+@description('Queues created up front: group-sync and the poison queue the Functions host moves failed messages to.')
+param queueNames string[]
+
 @description('Roles granted on the storage account.')
 param roleAssignments roleAssignmentType[]
 
@@ -74,6 +77,18 @@ resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2026-09-
   }
 ]
 
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2026-09-01' = {
+  parent: storageAccount
+  name: 'default'
+}
+
+resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-09-01' = [
+  for queueName in queueNames: {
+    parent: queueService
+    name: queueName
+  }
+]
+
 resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for assignment in roleAssignments: {
     name: guid(storageAccount.id, assignment.principalId, assignment.roleDefinitionId)
@@ -95,6 +110,9 @@ output blobEndpoint string = storageAccount.properties.primaryEndpoints.blob
 
 @description('Table endpoint without a trailing slash (TABLES_ENDPOINT).')
 output tableEndpoint string = 'https://${storageAccount.name}.table.${environment().suffixes.storage}'
+
+@description('Queue endpoint without a trailing slash (QUEUES_ENDPOINT).')
+output queueEndpoint string = 'https://${storageAccount.name}.queue.${environment().suffixes.storage}'
 
 @description('Name of the deployment container.')
 output deploymentContainerName string = deploymentContainer.name

@@ -13,10 +13,12 @@ readonly GRAPH_APP_ID='00000003-0000-0000-c000-000000000000'
 #   Application.Read.All  servicePrincipals/{id}/appRoleAssignedTo: the groups assigned to the app
 #   GroupMember.Read.All  groups, members, transitiveMembers, getMemberGroups: who is in them
 #   User.Read.All         user profiles (mail, UPN, accountEnabled) and getMemberGroups of a user
+#   Group.Read.All        the change-notification subscription on /groups (Graph's least privilege for it)
 readonly GRAPH_PERMISSIONS=(
   'Application.Read.All=9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30'
   'GroupMember.Read.All=98830695-27a2-44f7-8c18-0c3ebc9698f6'
   'User.Read.All=df021288-bdef-4463-88db-98f22de89214'
+  'Group.Read.All=5b567255-7703-4780-807c-7be8301ae99b'
 )
 
 usage() {

@@ -25,6 +25,12 @@ export type TablesConnection =
   | { kind: 'endpoint'; endpoint: string }
   | { kind: 'azurite' };
 
+/** Where the `group-sync` queue lives: like the tables, a connection string, identity, or Azurite. */
+export type QueuesConnection =
+  | { kind: 'connection-string'; connectionString: string }
+  | { kind: 'endpoint'; endpoint: string }
+  | { kind: 'azurite' };
+
 export interface Settings {
   readonly entra: {
     readonly tenantId: string;
@@ -43,6 +49,13 @@ export interface Settings {
     readonly allowedClientAppIds: readonly string[];
   };
   readonly tables: TablesConnection & { readonly prefix: string };
+  readonly queues: QueuesConnection;
+  readonly notifications: {
+    /** Where Graph posts change and lifecycle notifications; unset turns notifications off. */
+    readonly url: string | undefined;
+    /** The subscription's clientState; unset: generated once and kept in SyncState. */
+    readonly clientState: string | undefined;
+  };
   readonly sync: {
     readonly schedule: string;
     /** NCRONTAB of the delta rounds (`DELTA_SCHEDULE`). */
@@ -84,6 +97,19 @@ const guid = z
 const httpsUrl = z
   .url({ protocol: /^https$/, error: 'an https:// URL' })
   .transform((value) => value.replace(/\/+$/, ''));
+
+/** Graph posts to https only; a loopback http URL is for the local stand-in host. */
+const notificationUrl = z
+  .url({ protocol: /^https?$/, error: 'an https:// URL (http:// only for localhost)' })
+  .refine(
+    (value) => {
+      const url = new URL(value);
+      return (
+        url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+      );
+    },
+    { error: 'an https:// URL (http:// only for localhost)' },
+  );
 
 const boolean = z
   .enum(['true', 'false', '1', '0'], { error: 'true or false' })
@@ -175,6 +201,21 @@ const environmentSchema = z.object({
   TABLES_ENDPOINT: z
     .url({ protocol: /^https?$/, error: 'a URL like https://<account>.table.core.windows.net' })
     .optional(),
+  QUEUES_CONNECTION_STRING: z
+    .string()
+    .regex(/(^|;)\s*(QueueEndpoint|AccountName|UseDevelopmentStorage)\s*=/i, {
+      error: 'a storage connection string (AccountName=...;AccountKey=... or QueueEndpoint=...)',
+    })
+    .optional(),
+  QUEUES_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'a URL like https://<account>.queue.core.windows.net' })
+    .optional(),
+  NOTIFICATION_URL: notificationUrl.optional(),
+  // Graph caps clientState at 128 characters; it is compared, never shown.
+  NOTIFICATION_CLIENT_STATE: z
+    .string()
+    .regex(/^[\x21-\x7e]{32,128}$/, { error: '32 to 128 printable ASCII characters' })
+    .optional(),
   TABLE_PREFIX: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/, {
@@ -222,6 +263,7 @@ function quote(value: unknown): string {
 const PUBLIC_CONNECTION_PARTS = new Set([
   'accountname',
   'tableendpoint',
+  'queueendpoint',
   'endpointsuffix',
   'defaultendpointsprotocol',
   'usedevelopmentstorage',
@@ -245,6 +287,8 @@ function redactConnectionString(value: string): string {
 const SECRET_SETTINGS: Readonly<Record<string, (value: string) => string>> = {
   ENTRA_CLIENT_SECRET: () => '(hidden)',
   SESSION_SECRET: () => '(hidden)',
+  NOTIFICATION_CLIENT_STATE: () => '(hidden)',
+  QUEUES_CONNECTION_STRING: (value) => quote(redactConnectionString(value)),
   TABLES_CONNECTION_STRING: (value) => quote(redactConnectionString(value)),
 };
 
@@ -390,6 +434,15 @@ export function loadSettings(
       ),
     );
   }
+  if (env.QUEUES_CONNECTION_STRING !== undefined && env.QUEUES_ENDPOINT !== undefined) {
+    problems.push(
+      settingProblem(
+        'QUEUES_ENDPOINT',
+        env.QUEUES_ENDPOINT,
+        'to be unset when QUEUES_CONNECTION_STRING is set (choose one)',
+      ),
+    );
+  }
   if (problems.length > 0) throw invalid(problems);
 
   const file =
@@ -402,6 +455,13 @@ export function loadSettings(
       ? { kind: 'connection-string', connectionString: env.TABLES_CONNECTION_STRING }
       : env.TABLES_ENDPOINT !== undefined
         ? { kind: 'endpoint', endpoint: env.TABLES_ENDPOINT }
+        : { kind: 'azurite' };
+
+  const queues: QueuesConnection =
+    env.QUEUES_CONNECTION_STRING !== undefined
+      ? { kind: 'connection-string', connectionString: env.QUEUES_CONNECTION_STRING }
+      : env.QUEUES_ENDPOINT !== undefined
+        ? { kind: 'endpoint', endpoint: env.QUEUES_ENDPOINT }
         : { kind: 'azurite' };
 
   return {
@@ -421,6 +481,8 @@ export function loadSettings(
       allowedClientAppIds: env.ALLOWED_CLIENT_APP_IDS,
     },
     tables: { ...tables, prefix: env.TABLE_PREFIX },
+    queues,
+    notifications: { url: env.NOTIFICATION_URL, clientState: env.NOTIFICATION_CLIENT_STATE },
     sync: {
       schedule: env.SYNC_SCHEDULE,
       deltaSchedule: env.DELTA_SCHEDULE,

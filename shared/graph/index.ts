@@ -67,3 +67,13 @@ export function createDirectoryReader(
   );
   return withAssignedGroupsCache(reader, settings.entra.assignedGroupsCacheSeconds, clock);
 }
+
+export { createNotificationGraph, type NotificationGraph } from './notification-graph.js';
+export type { NestedGroups } from './group-nesting.js';
+export {
+  GROUPS_CHANGE_TYPE,
+  GROUPS_RESOURCE,
+  MAX_GROUP_SUBSCRIPTION_MINUTES,
+  type GraphSubscription,
+  type SubscriptionsApi,
+} from './subscriptions.js';

@@ -9,7 +9,12 @@
  * is throttled it stops starting new batches in that round: Graph throttles the app as a whole,
  * so hammering it with the rest would only earn more 429s.
  */
-import { GraphError, ResponseType, type Client } from '@microsoft/microsoft-graph-client';
+import {
+  GraphError,
+  ResponseType,
+  type Client,
+  type GraphRequest as GraphRequestBuilder,
+} from '@microsoft/microsoft-graph-client';
 import { SyncServiceError } from '../errors.js';
 import {
   MAX_ATTEMPTS,
@@ -26,7 +31,7 @@ export const MAX_REQUESTS_IN_FLIGHT = 4;
 const REQUEST_TIMEOUT_MS = 60_000;
 
 export interface GraphRequest {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Relative to the version (`/users/{id}?$select=id`), or an absolute `@odata.nextLink`. */
   readonly url: string;
   readonly body?: unknown;
@@ -102,7 +107,7 @@ export class GraphTransport {
         .api(request.url)
         .responseType(ResponseType.RAW)
         .option('signal', AbortSignal.timeout(REQUEST_TIMEOUT_MS));
-      raw = (await (request.method === 'POST' ? api.post(request.body) : api.get())) as Response;
+      raw = (await sendWith(api, request)) as Response;
     } catch (error) {
       const noToken = tokenFailure(error);
       if (noToken !== undefined) throw noToken;
@@ -177,6 +182,19 @@ export class GraphTransport {
     if (url.startsWith(`${this.versionRoot}/`)) return url.slice(this.versionRoot.length);
     if (url.startsWith('/')) return url;
     throw new Error(`not a Graph v1.0 url: ${url}`);
+  }
+}
+
+function sendWith(api: GraphRequestBuilder, request: GraphRequest): Promise<unknown> {
+  switch (request.method) {
+    case 'GET':
+      return api.get();
+    case 'POST':
+      return api.post(request.body);
+    case 'PATCH':
+      return api.patch(request.body);
+    case 'DELETE':
+      return api.delete();
   }
 }
 

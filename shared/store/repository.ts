@@ -19,6 +19,7 @@ import {
 import type { StoredEntity } from './entities.js';
 import { assertValidKey } from './keys.js';
 import { acquireLease, type Lease, type LeaseName } from './lease.js';
+import { notificationState, type NotificationState } from './notification-state.js';
 import { findRun, recentRuns, runAudit, writeAudit, writeRun, type AuditEntry } from './run-log.js';
 import { readState, readTeam, readUser } from './scope-reads.js';
 import { teamRowPage, teamRows, type TeamRowPage } from './team-rows.js';
@@ -26,6 +27,11 @@ import type { Tables } from './tables.js';
 
 export type { ApplyResult } from './apply-operations.js';
 export type { Lease } from './lease.js';
+export type {
+  NotificationCounts,
+  NotificationState,
+  SubscriptionRecord,
+} from './notification-state.js';
 export type { AuditEntry } from './run-log.js';
 export type { CursorChanges } from './delta-cursors.js';
 export type { LeaseName } from './lease.js';
@@ -67,6 +73,8 @@ export interface Repository {
   ): Promise<{ readonly written: number; readonly conflicts: number }>;
   writeDeltaRound(record: DeltaRoundRecord): Promise<void>;
   lastDeltaRound(): Promise<DeltaRoundRecord | undefined>;
+  /** Change notifications' bookkeeping in `SyncState`: the subscription, counters, group syncs. */
+  readonly notifications: NotificationState;
 
   /** Reads one page of each contract table (creating them if needed); answers their names. */
   probe(): Promise<readonly string[]>;
@@ -91,6 +99,7 @@ export function createRepository(tables: Tables): Repository {
     saveDeltaCursors: (changes) => writeDeltaCursors(tables, changes),
     writeDeltaRound: (record) => writeDeltaRound(tables, record),
     lastDeltaRound: () => lastDeltaRound(tables),
+    notifications: notificationState(tables),
     async probe() {
       await Promise.all([
         tables.listPage('teams', { pageSize: 1 }),

@@ -65,6 +65,18 @@ export interface SyncEngine {
 /** A stale ETag means someone wrote in between: read again and re-plan, a few times. */
 const MAX_ATTEMPTS = 3;
 
+/**
+ * A `groups` sync never strips a team of this many Entra members or more: a group that looks
+ * empty for a moment (a script, a replication hiccup) waits for the full pass and its guard.
+ */
+export const GROUPS_SCOPE_EMPTY_TEAM_GUARD = 10;
+
+function actorOf(trigger: SyncTrigger): 'signin' | 'reconcile' | 'delta' | 'notification' {
+  return trigger === 'signin' || trigger === 'delta' || trigger === 'notification'
+    ? trigger
+    : 'reconcile';
+}
+
 function readerFor(
   dependencies: SyncEngineDependencies,
   scope: SyncScope,
@@ -102,11 +114,12 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
         const inputs = await reader.read();
         const plan = planSync(inputs.desired, inputs.current, {
           now: clock().toISOString(),
-          actor: trigger === 'signin' || trigger === 'delta' ? trigger : 'reconcile',
+          actor: actorOf(trigger),
           defaults: settings.defaults,
           maxMembershipRemovals:
             options.maxMembershipRemovals ?? settings.sync.maxMembershipRemovalsPerRun,
           allowEmptyAssignments: options.allowEmptyAssignments ?? false,
+          holdEmptiedTeamsFrom: scope.kind === 'groups' ? GROUPS_SCOPE_EMPTY_TEAM_GUARD : undefined,
         });
         const result = (rows: CurrentState): SyncResult => ({
           desired: inputs.desired,

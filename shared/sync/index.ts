@@ -7,3 +7,4 @@ export type { SyncScope } from './scope.js';
 export { deltaRound, type DeltaRoundDependencies } from './delta-round.js';
 export { deltaRoundLine } from './delta-report.js';
 export type { DeltaRoundRecord } from './delta-model.js';
+export * from './group-sync.js';

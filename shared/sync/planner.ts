@@ -16,7 +16,7 @@ import type {
   UserProfile,
   UserTeamLink,
 } from './model.js';
-import type { Operation, SideRepair, UserChanges } from './operations.js';
+import { teamOf, type Operation, type SideRepair, type UserChanges } from './operations.js';
 import type { SyncScope } from './scope.js';
 
 export interface DesiredState {
@@ -38,12 +38,18 @@ export interface DesiredState {
 export interface PlanOptions {
   /** ISO 8601 timestamp written into created rows. */
   readonly now: string;
-  readonly actor: 'signin' | 'reconcile' | 'delta';
+  /** `createdBy` of the teams this plan creates. */
+  readonly actor: 'signin' | 'reconcile' | 'delta' | 'notification';
   readonly defaults: { readonly team: DefaultTeamParams; readonly user: DefaultUserParams };
   /** The mass-removal guard: more removals than this are all held. */
   readonly maxMembershipRemovals: number;
   /** Tenant scope only: an operator's explicit consent to archive every synced team. */
   readonly allowEmptyAssignments?: boolean | undefined;
+  /**
+   * Groups scope: a team with at least this many Entra members whose group now lists nobody (or
+   * is unassigned) keeps them: the removals and the archive are held for the full pass.
+   */
+  readonly holdEmptiedTeamsFrom?: number | undefined;
 }
 
 export interface Plan {
@@ -396,25 +402,70 @@ function refuseEmptyAssignments(
   }
 }
 
+/**
+ * Teams of at least `minimum` Entra members whose group now lists nobody (or is no longer
+ * assigned), and which the plan would therefore strip of every Entra member.
+ */
+function emptiedTeams(
+  operations: readonly Operation[],
+  desired: DesiredState,
+  current: CurrentState,
+  minimum: number,
+): Map<string, number> {
+  const removed = new Set(
+    operations.flatMap((operation) =>
+      operation.kind === 'membership-removed' ? [operation.teamId] : [],
+    ),
+  );
+  const emptied = new Map<string, number>();
+  for (const teamId of removed) {
+    const groupLooksEmpty =
+      !desired.assignedGroups.has(teamId) || desired.members.get(teamId)?.size === 0;
+    const entraMembers = [...(current.teams.get(teamId)?.members.values() ?? [])].filter(
+      (member) => member.source === 'entra',
+    ).length;
+    if (groupLooksEmpty && entraMembers >= minimum) emptied.set(teamId, entraMembers);
+  }
+  return emptied;
+}
+
+const isRemoval = (operation: Operation) =>
+  operation.kind === 'membership-removed' || operation.kind === 'team-archived';
+
 export function planSync(desired: DesiredState, current: CurrentState, options: PlanOptions): Plan {
   refuseEmptyAssignments(desired, current, options);
 
-  const operations: Operation[] = [];
-  planTeams(desired, current, options, operations);
-  planUsers(desired, current, options, operations);
-  planMemberships(desired, current, options, operations);
+  const planned: Operation[] = [];
+  planTeams(desired, current, options, planned);
+  planUsers(desired, current, options, planned);
+  planMemberships(desired, current, options, planned);
+
+  const reasons: string[] = [];
+  let operations: readonly Operation[] = planned;
+  let held: Operation[] = [];
+  if (options.holdEmptiedTeamsFrom !== undefined && desired.scope.kind === 'groups') {
+    const emptied = emptiedTeams(planned, desired, current, options.holdEmptiedTeamsFrom);
+    if (emptied.size > 0) {
+      const holds = (operation: Operation) =>
+        isRemoval(operation) && emptied.has(teamOf(operation) ?? '');
+      held = planned.filter(holds);
+      operations = planned.filter((operation) => !holds(operation));
+      reasons.push(
+        `this sync would remove every Entra member of ${[...emptied]
+          .map(([teamId, members]) => `team ${teamId} (${members})`)
+          .join(', ')}: held for the full pass`,
+      );
+    }
+  }
 
   const removals = operations.filter((operation) => operation.kind === 'membership-removed');
   if (removals.length > options.maxMembershipRemovals) {
-    const holds = (operation: Operation) =>
-      operation.kind === 'membership-removed' || operation.kind === 'team-archived';
-    return {
-      operations: operations.filter((operation) => !holds(operation)),
-      held: operations.filter(holds),
-      holdReason:
-        `${removals.length} membership removals exceed MAX_MEMBERSHIP_REMOVALS_PER_RUN ` +
+    held = [...held, ...operations.filter(isRemoval)];
+    operations = operations.filter((operation) => !isRemoval(operation));
+    reasons.push(
+      `${removals.length} membership removals exceed MAX_MEMBERSHIP_REMOVALS_PER_RUN ` +
         `(${options.maxMembershipRemovals}): every removal and archive is held; additions applied`,
-    };
+    );
   }
-  return { operations, held: [], holdReason: undefined };
+  return { operations, held, holdReason: reasons.length > 0 ? reasons.join('; ') : undefined };
 }

@@ -7,8 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { teamOf, userOf, type Operation } from './operations.js';
 import type { SyncSummary } from './summary.js';
 
-/** `delta`: a full pass a delta round fell back to, or a groups sync of a delta round. */
-export type RunTrigger = 'timer' | 'cli' | 'http' | 'delta';
+/**
+ * `delta`: a full pass a delta round fell back to, or a groups sync of a delta round.
+ * `notification`: a group sync from the `group-sync` queue, or the catch-up pass it asked for.
+ */
+export type RunTrigger = 'timer' | 'cli' | 'http' | 'delta' | 'notification';
 export type RunOutcome = 'running' | 'succeeded' | 'held' | 'partial' | 'failed';
 
 export interface RunSummary extends SyncSummary {

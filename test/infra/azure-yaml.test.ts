@@ -65,6 +65,6 @@ describe('azure.yaml', () => {
     });
     expect(hook.status).toBe(0);
     expect(hook.stdout).toContain('# Dry run: nothing is changed.');
-    expect(hook.stdout.split('\n').filter((line) => line.startsWith('+ az rest'))).toHaveLength(8);
+    expect(hook.stdout.split('\n').filter((line) => line.startsWith('+ az rest'))).toHaveLength(9);
   });
 });

@@ -12,6 +12,7 @@ const graphPermissions = {
   'Application.Read.All': '9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30',
   'GroupMember.Read.All': '98830695-27a2-44f7-8c18-0c3ebc9698f6',
   'User.Read.All': 'df021288-bdef-4463-88db-98f22de89214',
+  'Group.Read.All': '5b567255-7703-4780-807c-7be8301ae99b',
 } as const;
 
 let scratch: string;
@@ -87,7 +88,7 @@ describe('infra/scripts/grant-graph-permissions.sh --dry-run', () => {
 
     const commands = result.stdout.split('\n').filter((line) => line.startsWith('+ az '));
     const posts = commands.filter((line) => line.includes('--method post'));
-    expect(posts).toHaveLength(3);
+    expect(posts).toHaveLength(4);
     for (const appRoleId of Object.values(graphPermissions)) {
       expect(posts.some((line) => line.includes(`"appRoleId":"${appRoleId}"`))).toBe(true);
     }
@@ -141,7 +142,11 @@ describe('infra/scripts/grant-graph-permissions.sh against a stand-in az', () =>
           JSON.parse(option(call, '--body') ?? '{}') as { appRoleId: string; resourceId: string },
       );
     expect(granted.map(({ appRoleId }) => appRoleId).sort()).toEqual(
-      [graphPermissions['GroupMember.Read.All'], graphPermissions['User.Read.All']].sort(),
+      [
+        graphPermissions['GroupMember.Read.All'],
+        graphPermissions['User.Read.All'],
+        graphPermissions['Group.Read.All'],
+      ].sort(),
     );
     expect(granted.every(({ resourceId }) => resourceId === 'graph-sp-object-id')).toBe(true);
     expect(result.stdout).toContain('Application.Read.All: already granted');

@@ -18,6 +18,7 @@ export const builtInRoles = {
   'Storage Queue Data Contributor': '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
   'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
   'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
+  'Storage Account Contributor': '17d1049b-9a84-46fb-8f53-869881c3d3ab',
 } as const;
 
 type RoleName = keyof typeof builtInRoles;
@@ -26,6 +27,7 @@ type RoleName = keyof typeof builtInRoles;
 export const expectedRoleAssignments: readonly (readonly [RoleName, string])[] = [
   ['Storage Blob Data Owner', 'Microsoft.Storage/storageAccounts'],
   ['Storage Table Data Contributor', 'Microsoft.Storage/storageAccounts'],
+  ['Storage Queue Data Contributor', 'Microsoft.Storage/storageAccounts'],
   ['Key Vault Secrets User', 'Microsoft.KeyVault/vaults'],
   ['Monitoring Metrics Publisher', 'Microsoft.Insights/components'],
 ];
@@ -48,6 +50,9 @@ export const expectedAppSettings = [
   'GRAPH_AUTH',
   'TABLES_ENDPOINT',
   'TABLE_PREFIX',
+  'QUEUES_ENDPOINT',
+  'NOTIFICATION_URL',
+  'NOTIFICATION_CLIENT_STATE',
   'SYNC_SCHEDULE',
   'DELTA_SCHEDULE',
   'GROUP_MEMBERSHIP',
@@ -130,6 +135,9 @@ export function storageViolations(template: ArmTemplate): string[] {
   }
   if (resourcesOfType(template, 'Microsoft.Storage/storageAccounts/tableServices').length !== 1) {
     problems.push('expected the table service');
+  }
+  if (resourcesOfType(template, 'Microsoft.Storage/storageAccounts/queueServices').length !== 1) {
+    problems.push('expected the queue service');
   }
   return problems;
 }
@@ -231,8 +239,8 @@ export function keyVaultViolations(template: ArmTemplate): string[] {
     problems.push('Key Vault must not use access policies');
 
   const secrets = resourcesOfType(template, 'Microsoft.KeyVault/vaults/secrets');
-  if (secrets.length !== 2)
-    problems.push(`expected two Key Vault secrets, found ${secrets.length}`);
+  if (secrets.length !== 3)
+    problems.push(`expected three Key Vault secrets, found ${secrets.length}`);
   for (const { template: inner, resource } of secrets) {
     const match = /^\[parameters\('(\w+)'\)\]$/.exec(text(resource.properties.value));
     const parameter =
@@ -248,6 +256,17 @@ export function keyVaultViolations(template: ArmTemplate): string[] {
       problems.push(`main parameter ${name} must be a secure string without a default`);
     }
   }
+  // Optional: empty derives it from the session secret inside the template.
+  const clientState = isObject(mainParameters) ? mainParameters.notificationClientState : undefined;
+  if (
+    !isObject(clientState) ||
+    clientState.type !== 'securestring' ||
+    !['', undefined].includes(clientState.defaultValue as string | undefined)
+  ) {
+    problems.push(
+      'main parameter notificationClientState must be a secure string, empty by default',
+    );
+  }
   const session = isObject(mainParameters) ? mainParameters.sessionSecret : undefined;
   expectEqual(
     problems,
@@ -261,7 +280,7 @@ export function keyVaultViolations(template: ArmTemplate): string[] {
 const secretLookingName =
   /secret|password|pwd|connection_?string|sas|token|credential|key(?!_?vault)/i;
 const secretLookingValue =
-  /list(Keys|Secrets|ConnectionStrings|AccountSas|ServiceSas|Credentials)\(|connectionstring|instrumentationkey|parameters\('(entraClientSecret|sessionSecret)'\)/i;
+  /list(Keys|Secrets|ConnectionStrings|AccountSas|ServiceSas|Credentials)\(|connectionstring|instrumentationkey|parameters\('(entraClientSecret|sessionSecret|notificationClientState)'\)|derivedClientState/i;
 
 export function outputViolations(template: ArmTemplate): string[] {
   return allTemplates(template).flatMap((inner) =>

@@ -54,7 +54,7 @@ describe('compiled infra/main.bicep', () => {
     expect(monitoringViolations(template)).toEqual([]);
   });
 
-  it('keeps both secrets in an RBAC-mode Key Vault, from secure parameters', () => {
+  it('keeps the three secrets in an RBAC-mode Key Vault, from secure parameters', () => {
     expect(keyVaultViolations(template)).toEqual([]);
   });
 
@@ -84,6 +84,7 @@ describe('compiled infra/main.bicep', () => {
     // file or certificate path; the default params travel as JSON settings, not as a file.
     const notSetInAzure = [
       'TABLES_CONNECTION_STRING',
+      'QUEUES_CONNECTION_STRING',
       'ENTRA_CLIENT_CERTIFICATE_PATH',
       'MISHIKALLM_CONFIG',
     ];
@@ -202,6 +203,60 @@ describe('compiled infra/main.bicep', () => {
     expect(objectAt(parameters, 'functionMaximumInstanceCount').maxValue).toBe(1000);
   });
 
+  it('creates the group-sync queue and its poison queue, reached by QUEUES_ENDPOINT', () => {
+    expect(
+      resourcesOfType(template, 'Microsoft.Storage/storageAccounts/queueServices/queues'),
+    ).toHaveLength(1);
+    expect(moduleNamed(template, 'storage').parameters.queueNames).toEqual([
+      "[variables('groupSyncQueueName')]",
+      "[format('{0}-poison', variables('groupSyncQueueName'))]",
+    ]);
+    expect(objectAt(template.json, 'variables').groupSyncQueueName).toBe('group-sync');
+    const settings = appSettingsOf(template);
+    expect(settings.QUEUES_ENDPOINT).toBe("[parameters('storageQueueEndpoint')]");
+    expect(moduleNamed(template, 'functionApp').parameters.storageQueueEndpoint).toBe(
+      "[reference('storage').outputs.queueEndpoint.value]",
+    );
+    const storageOutputs = moduleNamed(template, 'storage').template.outputs;
+    expect(storageOutputs.find((output) => output.name === 'queueEndpoint')?.value).toBe(
+      "[format('https://{0}.queue.{1}', parameters('name'), environment().suffixes.storage)]",
+    );
+  });
+
+  it("points NOTIFICATION_URL at the app's own host name, and can turn it off", () => {
+    const settings = appSettingsOf(template);
+    expect(settings.NOTIFICATION_URL).toBe(
+      "[if(parameters('settings').notificationUrlEnabled, format('https://{0}/api/graph/notifications', reference('functionApp').defaultHostName), '')]",
+    );
+    const passed = objectAt(moduleNamed(template, 'functionApp').parameters, 'settings');
+    expect(passed.notificationUrlEnabled).toBe("[parameters('changeNotifications')]");
+    expect(objectAt(template.json, 'parameters', 'changeNotifications').defaultValue).toBe(true);
+  });
+
+  it('reads NOTIFICATION_CLIENT_STATE through Key Vault, set or derived in the template, never output', () => {
+    const settings = appSettingsOf(template);
+    expect(settings.NOTIFICATION_CLIENT_STATE).toBe(
+      "[format('@Microsoft.KeyVault(SecretUri={0})', parameters('notificationClientStateVaultReferenceUri'))]",
+    );
+    expect(
+      moduleNamed(template, 'functionApp').parameters.notificationClientStateVaultReferenceUri,
+    ).toBe("[reference('keyVault').outputs.notificationClientStateReferenceUri.value]");
+    const keyVault = moduleNamed(template, 'keyVault');
+    expect(
+      keyVault.template.outputs.find(({ name }) => name === 'notificationClientStateReferenceUri')
+        ?.value,
+    ).toBe("[reference('notificationClientStateEntry').secretUri]");
+    const passed = objectAt(template.json, 'resources', 'keyVault', 'properties', 'parameters');
+    expect(passed.notificationClientState).toBe(
+      "[if(empty(parameters('notificationClientState')), createObject('value', variables('derivedClientState')), createObject('value', parameters('notificationClientState')))]",
+    );
+    // Derived with a one-way hash of the session secret: stable across deployments.
+    expect(objectAt(template.json, 'variables').derivedClientState).toBe(
+      "[format('{0}{1}', guid(parameters('sessionSecret'), 'graph-notification-client-state'), guid(parameters('sessionSecret'), 'graph-notification-client-state', '2'))]",
+    );
+    expect(outputViolations(template)).toEqual([]);
+  });
+
   it('creates the Teams and Users tables with the optional prefix', () => {
     expect(
       resourcesOfType(template, 'Microsoft.Storage/storageAccounts/tableServices/tables'),
@@ -277,7 +332,7 @@ describe('the checks catch a wrong template', () => {
     ]);
   });
 
-  it('an extra role (Storage Queue Data Contributor) or a role on the resource group', () => {
+  it('an extra role (Storage Account Contributor) or a role on the resource group', () => {
     const wrong = mutated((json) => {
       const storage = objectAt(
         json,
@@ -290,17 +345,17 @@ describe('the checks catch a wrong template', () => {
       const assignments = storage.value;
       if (!Array.isArray(assignments)) throw new Error('roleAssignments is not an array');
       assignments.push({
-        roleDefinitionId: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+        roleDefinitionId: '17d1049b-9a84-46fb-8f53-869881c3d3ab',
         principalId: "[reference('identity').outputs.principalId.value]",
         principalType: 'ServicePrincipal',
-        description: 'queues',
+        description: 'too much',
       });
       moduleResource(json, 'keyVault', 'vaultRoleAssignments').scope = '[resourceGroup().id]';
     });
     const roles = grantedRoles(wrong).granted.map(
       ({ role, scopeType }) => `${role} on ${scopeType}`,
     );
-    expect(roles).toContain('Storage Queue Data Contributor on Microsoft.Storage/storageAccounts');
+    expect(roles).toContain('Storage Account Contributor on Microsoft.Storage/storageAccounts');
     expect(roles).toContain('Key Vault Secrets User on unscoped ([resourceGroup().id])');
   });
 

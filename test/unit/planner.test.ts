@@ -761,6 +761,55 @@ describe('the planner: the groups scope', () => {
     expect(plan.holdReason).toContain('2 membership removals exceed');
   });
 
+  it('holds a scoped sync that would strip a large team of every Entra member, for the full pass', () => {
+    const state = current(
+      [storedTeam(EVALS, 'Evals'), storedTeam(PROD, 'Prod')],
+      [ADA, BOB, CAROL],
+      [
+        { teamId: EVALS, userId: ADA },
+        { teamId: EVALS, userId: BOB },
+        { teamId: EVALS, userId: CAROL, source: 'manual' },
+        { teamId: PROD, userId: ADA },
+        { teamId: PROD, userId: BOB },
+      ],
+    );
+    const guarded = { ...options, holdEmptiedTeamsFrom: 2 };
+    // Evals' group lists nobody now; Prod loses one of two: only Evals is emptied.
+    const desired = groupsScope([EVALS, PROD], {
+      [EVALS]: { name: 'Evals', members: [] },
+      [PROD]: { name: 'Prod', members: [ADA] },
+    });
+    const plan = planSync(desired, state, guarded);
+    expect(labels(plan.operations)).toEqual([`membership-removed ${PROD} ${BOB}`]);
+    expect(labels(plan.held)).toEqual([
+      `membership-removed ${EVALS} ${ADA}`,
+      `membership-removed ${EVALS} ${BOB}`,
+    ]);
+    expect(plan.holdReason).toContain(
+      `every Entra member of team ${EVALS} (2): held for the full pass`,
+    );
+
+    // An unassigned (or deleted) group's archive is held with its removals.
+    const archived = planSync(groupsScope([EVALS], {}), state, guarded);
+    expect(archived.operations).toEqual([]);
+    expect(labels(archived.held)).toEqual([
+      `team-archived ${EVALS}`,
+      `membership-removed ${EVALS} ${ADA}`,
+      `membership-removed ${EVALS} ${BOB}`,
+    ]);
+
+    // Below the size, with someone left in the group, or in a full pass, nothing is held.
+    const small = planSync(desired, state, { ...options, holdEmptiedTeamsFrom: 3 });
+    expect(small.held).toEqual([]);
+    const replaced = groupsScope([EVALS], { [EVALS]: { name: 'Evals', members: [CAROL] } });
+    expect(planSync(replaced, state, guarded).held).toEqual([]);
+    const fullPass = tenant({
+      [EVALS]: { name: 'Evals', members: [] },
+      [PROD]: { name: 'Prod', members: [ADA, BOB] },
+    });
+    expect(planSync(fullPass, state, guarded).held).toEqual([]);
+  });
+
   it('leaves teams and users outside the scope exactly as they are', () => {
     // A full pass would archive Prod (unassigned), update Bob's name and drop his membership.
     const state = current(

@@ -154,6 +154,53 @@ mishikallm_settings:
     });
   });
 
+  it('chooses the queue connection, and turns notifications on with NOTIFICATION_URL', () => {
+    const off = loadSettings(base);
+    expect(off.queues).toEqual({ kind: 'azurite' });
+    expect(off.notifications).toEqual({ url: undefined, clientState: undefined });
+    const on = loadSettings({
+      ...base,
+      QUEUES_ENDPOINT: 'https://acct.queue.core.windows.net',
+      NOTIFICATION_URL: 'https://func-x.azurewebsites.net/api/graph/notifications',
+      NOTIFICATION_CLIENT_STATE: 'c'.repeat(40),
+    });
+    expect(on.queues).toEqual({
+      kind: 'endpoint',
+      endpoint: 'https://acct.queue.core.windows.net',
+    });
+    expect(on.notifications).toEqual({
+      url: 'https://func-x.azurewebsites.net/api/graph/notifications',
+      clientState: 'c'.repeat(40),
+    });
+    // The stand-in host is http on loopback; Graph itself posts to https only.
+    expect(
+      loadSettings({ ...base, NOTIFICATION_URL: 'http://localhost:7071/api/graph/notifications' })
+        .notifications.url,
+    ).toBe('http://localhost:7071/api/graph/notifications');
+    expect(
+      rejection({
+        ...base,
+        NOTIFICATION_URL: 'http://func-x.azurewebsites.net/api/graph/notifications',
+      }),
+    ).toContain('NOTIFICATION_URL = "http://func-x.azurewebsites.net/api/graph/notifications"');
+  });
+
+  it('never shows the clientState or a queue account key in a start-up error', () => {
+    const secret = 'short secret that is not valid';
+    const message = rejection({ ...base, NOTIFICATION_CLIENT_STATE: secret });
+    expect(message).toContain('NOTIFICATION_CLIENT_STATE = (hidden)');
+    expect(message).not.toContain(secret);
+    const both = rejection({
+      ...base,
+      QUEUES_CONNECTION_STRING: 'AccountName=acct;AccountKey=c2VjcmV0LWtleQ==;QueueEndpoint=x',
+      QUEUES_ENDPOINT: 'https://acct.queue.core.windows.net',
+    });
+    expect(both).toContain('QUEUES_ENDPOINT');
+    expect(both).not.toContain('c2VjcmV0LWtleQ');
+    const bad = rejection({ ...base, QUEUES_CONNECTION_STRING: 'AccountKey=c2VjcmV0LWtleQ==' });
+    expect(bad).toContain('QUEUES_CONNECTION_STRING = "AccountKey=(hidden)"');
+  });
+
   it('uses managed identity for Graph when no client credential is set', () => {
     const settings = loadSettings({ ENTRA_TENANT_ID: TENANT, ENTRA_CLIENT_ID: CLIENT });
     expect(settings.entra.graphAuth).toBe('managed_identity');
