@@ -94,7 +94,8 @@ describe('GET /api/sync/status', () => {
     expect(one.status).toBe(200);
     const body = one.json as { run: RunRecord; audit: Record<string, unknown>[] };
     expect(body.run.runId).toBe(first.runId);
-    expect(body.audit).toHaveLength(9);
+    // 9 for the team and its members, 1 for Gus (assigned directly)
+    expect(body.audit).toHaveLength(10);
     expect(body.audit[0]).toEqual({
       rowKey: '0000000',
       kind: 'team-created',
