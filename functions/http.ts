@@ -44,6 +44,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   store_invalid_key: 400,
   store_unavailable: 503,
   sync_refused: 409,
+  not_assigned: 403,
 };
 
 /**

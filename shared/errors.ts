@@ -43,7 +43,9 @@ export type ErrorCode =
   | 'store_invalid_key'
   | 'store_unavailable'
   // synchronisation
-  | 'sync_refused';
+  | 'sync_refused'
+  // who may be synced: SIGN_IN_USERS=assigned and the user is not assigned to the app
+  | 'not_assigned';
 
 export interface ServiceErrorOptions {
   readonly cause?: unknown;

@@ -19,6 +19,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   redirect_not_allowed: 'That page is not allowed after sign-in',
   config_invalid: 'Sign-in is not configured',
   keys_unavailable: 'Sign-in is temporarily unavailable',
+  not_assigned: 'You are not assigned to MishikaLLM',
 };
 
 const RETRYABLE = new Set<string>([

@@ -80,6 +80,20 @@ export function appRoleValuesOf(
 }
 
 /**
+ * Whether any enabled app role of the app maps to a MishikaLLM role. Without one, roles are not
+ * synced at all: `entraRole` is not written and `userRole` is left as it is (v1).
+ */
+export function someAppRoleMaps(
+  definitions: readonly RoleDefinition[],
+  mappings: RoleMappings,
+): boolean {
+  const values = definitions.flatMap((role) =>
+    role.isEnabled && role.value !== null ? [role.value] : [],
+  );
+  return entraRoleOf(values, mappings).role !== undefined;
+}
+
+/**
  * Whether someone administers the operator console: their Entra role is `proxy_admin`, or they
  * hold the app role CONSOLE_ADMIN_ROLE names.
  */

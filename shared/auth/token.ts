@@ -322,6 +322,13 @@ function groupsClaim(claims: JWTPayload, settings: Settings): readonly string[] 
   return groups.map((group) => group.toLowerCase());
 }
 
+/** Entra leaves `roles` out when the user holds no app role: absent (or unreadable) is none. */
+function rolesClaim(claims: JWTPayload): readonly string[] {
+  const roles = claims.roles;
+  if (!Array.isArray(roles)) return [];
+  return roles.filter((role): role is string => typeof role === 'string');
+}
+
 function identityOf(claims: JWTPayload, settings: Settings, tid: string): SignedInIdentity {
   const userId = requireStringClaim(claims, 'oid', 'the user object id').toLowerCase();
   const preferredUsername =
@@ -335,6 +342,7 @@ function identityOf(claims: JWTPayload, settings: Settings, tid: string): Signed
     preferredUsername,
     email: stringClaim(claims, 'email'),
     groupsClaim: groupsClaim(claims, settings),
+    roles: rolesClaim(claims),
   };
 }
 

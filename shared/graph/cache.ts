@@ -3,11 +3,17 @@
  * one `appRoleAssignedTo` listing (see shared-listing.ts), so a burst of sign-ins costs one
  * listing per `maxAgeSeconds` and a newly assigned group is seen within that time.
  */
-import type { AppAssignments, AssignedGroup, DirectoryReader } from './directory.js';
+import type {
+  AppAssignments,
+  AppRoleDefinition,
+  AssignedGroup,
+  DirectoryReader,
+} from './directory.js';
 import { SharedListing } from './shared-listing.js';
 
 class AssignmentsCache implements DirectoryReader {
   private readonly assignments: SharedListing<AppAssignments>;
+  private readonly roles: SharedListing<readonly AppRoleDefinition[]>;
 
   constructor(
     private readonly reader: DirectoryReader,
@@ -16,6 +22,12 @@ class AssignmentsCache implements DirectoryReader {
   ) {
     this.assignments = new SharedListing(
       () => reader.appAssignments({ maxAgeSeconds: 0 }),
+      defaultMaxAgeSeconds * 1000,
+      () => clock().getTime(),
+    );
+    // Every sign-in needs the role definitions too (do any of them map?): shared the same way.
+    this.roles = new SharedListing(
+      () => reader.appRoles({ maxAgeSeconds: 0 }),
       defaultMaxAgeSeconds * 1000,
       () => clock().getTime(),
     );
@@ -37,8 +49,9 @@ class AssignmentsCache implements DirectoryReader {
     return groups.map(({ id, displayName }) => ({ id, displayName }));
   }
 
-  appRoles() {
-    return this.reader.appRoles();
+  appRoles(options?: { readonly maxAgeSeconds?: number }) {
+    const maxAgeSeconds = options?.maxAgeSeconds;
+    return this.roles.get(maxAgeSeconds === undefined ? undefined : maxAgeSeconds * 1000);
   }
 
   servicePrincipalId(): Promise<string> {
@@ -59,7 +72,7 @@ class AssignmentsCache implements DirectoryReader {
 }
 
 /**
- * A reader whose `appAssignments()` and `assignedGroups()` answer from one listing shared by
+ * A reader whose `appAssignments()`, `assignedGroups()` and `appRoles()` answer from listings shared by
  * concurrent callers and kept for `maxAgeSeconds` (0: only shared while in flight), unless a
  * caller asks for a fresher one with `{ maxAgeSeconds }`.
  */

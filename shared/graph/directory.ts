@@ -79,8 +79,11 @@ export interface DirectoryReader {
    * `assignedGroups` is read from, shared with it and kept as long (same `maxAgeSeconds`).
    */
   appAssignments(options?: { readonly maxAgeSeconds?: number }): Promise<AppAssignments>;
-  /** The app's role definitions (id → value), read from its service principal each time. */
-  appRoles(): Promise<readonly AppRoleDefinition[]>;
+  /**
+   * The app's role definitions (id → value), from its service principal; shared and kept like
+   * `appAssignments` by a caching reader (same `maxAgeSeconds`).
+   */
+  appRoles(options?: { readonly maxAgeSeconds?: number }): Promise<readonly AppRoleDefinition[]>;
   /** One user's profile and group ids, for a sign-in (one `$batch` round trip where possible). */
   userWithGroups(userId: string, membership: GroupMembership): Promise<UserWithGroups>;
   /** Members of many groups, through `$batch`, following every next link. */

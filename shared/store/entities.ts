@@ -86,6 +86,7 @@ export function userProperties(user: Partial<User>): EntityProperties {
     displayName: user.displayName,
     userPrincipalName: user.userPrincipalName,
     userRole: user.userRole,
+    entraRole: user.entraRole,
     maxBudget: user.maxBudget,
     budgetDuration: user.budgetDuration,
     models: user.models === undefined ? undefined : JSON.stringify(user.models),
@@ -192,6 +193,8 @@ export function userFromEntity(entity: StoredEntity): Stored<User> {
     displayName: text(entity, 'displayName') ?? '',
     userPrincipalName: text(entity, 'userPrincipalName') ?? '',
     userRole: text(entity, 'userRole') ?? 'internal_user',
+    // Absent on rows written before roles were synced: the planner decides what that means.
+    entraRole: text(entity, 'entraRole'),
     maxBudget: numeric(entity, 'maxBudget'),
     budgetDuration: text(entity, 'budgetDuration'),
     models: stringList(entity, 'models'),

@@ -16,6 +16,7 @@ import type { IncompleteGroup, RunTrigger } from './run-records.js';
 import type { SyncScope } from './scope.js';
 import { summarise, type SyncSummary } from './summary.js';
 import { tenantReader } from './tenant-reader.js';
+import { reportUnmappedRolesToLog } from './unmapped-roles.js';
 import { userReader } from './user-reader.js';
 
 export type SyncTrigger = 'signin' | RunTrigger;
@@ -25,6 +26,8 @@ export interface SyncEngineDependencies {
   readonly directory: DirectoryReader;
   readonly clock: Clock;
   readonly settings: Settings;
+  /** Where app role values that map to no role are reported; default: once per process, to the log. */
+  readonly reportUnmappedRoles?: ((values: readonly string[]) => void) | undefined;
 }
 
 export interface SyncOptions {
@@ -36,6 +39,8 @@ export interface SyncOptions {
   readonly onProgress?: ((groupsDone: number, groupsTotal: number) => void) | undefined;
   /** User scope: the token's `groups` claim, when complete and authoritative. */
   readonly groupsClaim?: readonly string[] | undefined;
+  /** User scope: the token's `roles` claim (absent: the user holds no app role). */
+  readonly rolesClaim?: readonly string[] | undefined;
   /** Runs before the writes (a full pass renews its lease there). */
   readonly beforeWrite?: (() => Promise<void>) | undefined;
   /**
@@ -85,7 +90,10 @@ function readerFor(
   const { directory, repository, settings } = dependencies;
   switch (scope.kind) {
     case 'user':
-      return userReader(directory, repository, settings, scope.userId, options.groupsClaim);
+      return userReader(directory, repository, settings, scope.userId, {
+        groupsClaim: options.groupsClaim,
+        roles: options.rolesClaim,
+      });
     case 'groups':
       return groupsReader(directory, repository, settings, scope.groupIds);
     case 'tenant':
@@ -106,12 +114,14 @@ function describeScope(scope: SyncScope): string {
 
 export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngine {
   const { repository, clock, settings } = dependencies;
+  const reportUnmappedRoles = dependencies.reportUnmappedRoles ?? reportUnmappedRolesToLog;
   return {
     async sync(scope, trigger, options = {}) {
       const reader = readerFor(dependencies, scope, options);
       const outcomes: OperationOutcome[] = [];
       for (let attempt = 1; ; attempt += 1) {
         const inputs = await reader.read();
+        if (attempt === 1) reportUnmappedRoles(inputs.unmappedRoleValues ?? []);
         const plan = planSync(inputs.desired, inputs.current, {
           now: clock().toISOString(),
           actor: actorOf(trigger),

@@ -1,10 +1,12 @@
 /**
  * The groups scope's inputs: for each group id, whether it is still assigned and, if so, its
- * members from Graph; then those teams' partitions and their members' user partitions.
+ * members from Graph and the roles the app's assignments give them; then those teams'
+ * partitions and their members' user partitions.
  */
 import type { Settings } from '../config/settings.js';
 import type { DirectoryReader } from '../graph/directory.js';
 import type { Repository } from '../store/index.js';
+import { readAppAccess, rolesFromAssignments } from './entra-roles.js';
 import { readGroupMembers } from './group-members.js';
 import type { PlanInputs, ScopeReader } from './plan-inputs.js';
 import type { DesiredState } from './planner.js';
@@ -18,7 +20,8 @@ export function groupsReader(
   let entra: Omit<PlanInputs, 'current'> | undefined;
 
   const readEntra = async (): Promise<Omit<PlanInputs, 'current'>> => {
-    const assigned = (await directory.assignedGroups({ maxAgeSeconds: 0 })).filter((group) =>
+    const access = await readAppAccess(directory, { maxAgeSeconds: 0 });
+    const assigned = access.assignments.groups.filter((group) =>
       groupIds.has(group.id.toLowerCase()),
     );
     const assignedIds = assigned.map((group) => group.id.toLowerCase());
@@ -27,6 +30,13 @@ export function groupsReader(
       assignedIds,
       settings.sync.groupMembership,
     );
+    // A member's role may come from any assigned group, in the scope or not.
+    const roles = await rolesFromAssignments(
+      directory,
+      access,
+      settings.access.roleMappings,
+      users.keys(),
+    );
     const desired: DesiredState = {
       scope: { kind: 'groups', groupIds },
       assignedGroups: new Map(
@@ -34,8 +44,14 @@ export function groupsReader(
       ),
       members,
       users,
+      entraRoles: roles.roles,
     };
-    return { desired, groups: assignedIds.length, incompleteGroups };
+    return {
+      desired,
+      groups: assignedIds.length,
+      incompleteGroups,
+      unmappedRoleValues: roles.unmappedValues,
+    };
   };
 
   const readTables = (inputs: Omit<PlanInputs, 'current'>) =>

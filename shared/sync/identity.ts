@@ -10,4 +10,9 @@ export interface SignedInIdentity {
    * and GROUPS_CLAIM_AUTHORITATIVE says the app's claim configuration makes it usable.
    */
   readonly groupsClaim?: readonly string[] | undefined;
+  /**
+   * The values of the app roles in the token's `roles` claim. Entra leaves the claim out when
+   * the user holds none, so absent means no roles.
+   */
+  readonly roles?: readonly string[] | undefined;
 }

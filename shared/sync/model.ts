@@ -41,6 +41,11 @@ export interface User {
   readonly displayName: string;
   readonly userPrincipalName: string;
   readonly userRole: string;
+  /**
+   * The role Entra's app roles gave the user when it was last written; undefined on rows written
+   * before roles were synced, or while no app role maps to a MishikaLLM role.
+   */
+  readonly entraRole?: string | undefined;
   readonly maxBudget?: number | undefined;
   readonly budgetDuration?: string | undefined;
   readonly models: readonly string[];

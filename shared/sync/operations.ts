@@ -49,7 +49,13 @@ export interface CreateUser extends Planned {
 export type UserChanges = Partial<
   Pick<
     User,
-    'userEmail' | 'displayName' | 'userPrincipalName' | 'accountEnabled' | 'deletedInEntra'
+    | 'userEmail'
+    | 'displayName'
+    | 'userPrincipalName'
+    | 'accountEnabled'
+    | 'deletedInEntra'
+    | 'entraRole'
+    | 'userRole'
   >
 >;
 

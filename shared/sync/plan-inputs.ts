@@ -10,6 +10,8 @@ export interface PlanInputs {
   readonly groups: number;
   /** Groups whose members could not be read completely: left as they are. */
   readonly incompleteGroups: readonly IncompleteGroup[];
+  /** App role values seen that map to no MishikaLLM role (reported once per process). */
+  readonly unmappedRoleValues?: readonly string[] | undefined;
 }
 
 /**

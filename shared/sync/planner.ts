@@ -5,7 +5,7 @@
  * only), so every ownership rule of DESIGN.md is tested here exhaustively, and every trigger
  * shares it.
  */
-import type { DefaultTeamParams, DefaultUserParams } from '../config/params.js';
+import type { DefaultTeamParams, DefaultUserParams, UserRole } from '../config/params.js';
 import { SyncServiceError } from '../errors.js';
 import type {
   CurrentState,
@@ -33,6 +33,13 @@ export interface DesiredState {
   readonly members: ReadonlyMap<string, ReadonlySet<string>>;
   /** Profiles of the users in view; `null` for a user Entra no longer has. */
   readonly users: ReadonlyMap<string, UserProfile | null>;
+  /**
+   * What Entra's app roles say of the users in view whose roles are known: the most privileged
+   * role theirs map to, or `undefined` when none of theirs maps (the default role applies).
+   * Absent when no app role of the app maps to a MishikaLLM role: roles are then not synced
+   * (v1). A user missing from the map keeps `userRole` and `entraRole` as they are.
+   */
+  readonly entraRoles?: ReadonlyMap<string, UserRole | undefined> | undefined;
 }
 
 export interface PlanOptions {
@@ -92,11 +99,52 @@ function newTeam(groupId: string, displayName: string, options: PlanOptions): Te
   };
 }
 
-function newUser(profile: UserProfile, options: PlanOptions, signingIn: boolean): User {
+function defaultRole(options: PlanOptions): string {
+  return options.defaults.user.user_role ?? 'internal_user';
+}
+
+/** The role Entra gives a user in view; undefined when roles are not synced or not known. */
+function entraRoleFor(userId: string, desired: DesiredState, options: PlanOptions) {
+  const roles = desired.entraRoles;
+  if (roles?.has(userId) !== true) return undefined;
+  return roles.get(userId) ?? defaultRole(options);
+}
+
+/**
+ * `entraRole` records what Entra implies; `userRole` follows it only while it still equals the
+ * previous `entraRole`, so a role an operator chose is kept (as a team alias is). A row written
+ * before `entraRole` existed is read as if its previous Entra role were the default role: every
+ * row was created with the default role, so a `userRole` that still equals it follows Entra, and
+ * any other value is an operator's edit and is kept.
+ */
+function roleChanges(user: Stored<User>, entraRole: string | undefined, options: PlanOptions) {
+  if (entraRole === undefined) return undefined;
+  const previous = user.entraRole ?? defaultRole(options);
+  const follows = user.userRole === previous;
+  const changes: { -readonly [K in keyof UserChanges]: UserChanges[K] } = {};
+  if (user.entraRole !== entraRole) changes.entraRole = entraRole;
+  if (follows && user.userRole !== entraRole) changes.userRole = entraRole;
+  if (Object.keys(changes).length === 0) return undefined;
+  const reason =
+    previous === entraRole
+      ? `Entra role ${entraRole} recorded`
+      : `Entra role changed from ${previous} to ${entraRole}${
+          follows ? '' : ` (role ${user.userRole} chosen by an operator kept)`
+        }`;
+  return { changes, reason };
+}
+
+function newUser(
+  profile: UserProfile,
+  entraRole: string | undefined,
+  options: PlanOptions,
+  signingIn: boolean,
+): User {
   const defaults = options.defaults.user;
   return {
     ...profile,
-    userRole: defaults.user_role ?? 'internal_user',
+    userRole: entraRole ?? defaultRole(options),
+    entraRole,
     maxBudget: defaults.max_budget,
     budgetDuration: defaults.budget_duration,
     models: defaults.models ?? [],
@@ -192,6 +240,12 @@ function planUsers(
   plan: Operation[],
 ) {
   const signingIn = desired.scope.kind === 'user' ? desired.scope.userId : undefined;
+  let groupMembers: ReadonlySet<string> | undefined;
+  const creationReason = (userId: string) => {
+    if (signingIn === userId) return 'first sign-in';
+    groupMembers ??= new Set([...desired.members.values()].flatMap((members) => [...members]));
+    return groupMembers.has(userId) ? 'member of a synced group' : 'assigned to the app directly';
+  };
   for (const [userId, profile] of desired.users) {
     const user = current.users.get(userId)?.user;
     if (profile === null) {
@@ -206,24 +260,30 @@ function planUsers(
       }
       continue;
     }
+    const entraRole = entraRoleFor(userId, desired, options);
     if (user === undefined) {
       plan.push({
         kind: 'user-created',
         userId,
-        user: newUser(profile, options, signingIn === userId),
-        reason: signingIn === userId ? 'first sign-in' : 'member of a synced group',
+        user: newUser(profile, entraRole, options, signingIn === userId),
+        reason: creationReason(userId),
       });
       continue;
     }
     const changes = profileChanges(user, profile);
     const changed = Object.keys(changes);
-    if (changed.length > 0) {
+    const role = roleChanges(user, entraRole, options);
+    if (changed.length > 0 || role !== undefined) {
+      const reasons = [
+        ...(changed.length > 0 ? [`profile changed in Entra ID: ${changed.join(', ')}`] : []),
+        ...(role === undefined ? [] : [role.reason]),
+      ];
       plan.push({
         kind: 'user-updated',
         userId,
         etag: user.etag,
-        changes,
-        reason: `profile changed in Entra ID: ${changed.join(', ')}`,
+        changes: { ...changes, ...role?.changes },
+        reason: reasons.join('; '),
       });
     }
     if (signingIn === userId) {

@@ -19,7 +19,12 @@ export interface SignInTeam {
 }
 
 export interface SignInResult {
-  readonly user: UserProfile & { readonly userRole: string; readonly created: boolean };
+  readonly user: UserProfile & {
+    readonly userRole: string;
+    /** The role Entra's app roles give the user; absent while no app role maps to a role. */
+    readonly entraRole?: string | undefined;
+    readonly created: boolean;
+  };
   readonly teams: readonly SignInTeam[];
   readonly changes: {
     readonly teamsCreated: readonly string[];
@@ -43,6 +48,7 @@ export async function syncSignedInUser(
     'signin',
     {
       groupsClaim: identity.groupsClaim,
+      rolesClaim: identity.roles,
       untilSettled: true,
     },
   );
@@ -65,6 +71,7 @@ export async function syncSignedInUser(
     user: {
       ...profile,
       userRole: record?.user?.userRole ?? 'internal_user',
+      entraRole: record?.user?.entraRole,
       created: made.some((operation) => operation.kind === 'user-created'),
     },
     teams: [...(record?.teams.values() ?? [])]

@@ -1,10 +1,12 @@
 /**
  * The tenant scope's inputs: all of the tables, then every assigned group's members from
- * Graph, and the team members no complete group listed.
+ * Graph, the users assigned directly, the team members no complete group listed, and the
+ * roles the app's assignments give them.
  */
 import type { Settings } from '../config/settings.js';
 import type { DirectoryReader, EntraUser } from '../graph/directory.js';
 import type { Repository } from '../store/index.js';
+import { readAppAccess, rolesFromAssignments } from './entra-roles.js';
 import { readGroupMembers } from './group-members.js';
 import type { CurrentState } from './model.js';
 import type { PlanInputs, ScopeReader } from './plan-inputs.js';
@@ -29,7 +31,8 @@ export function tenantReader(
   let entra: Omit<PlanInputs, 'current'> | undefined;
 
   const readEntra = async (current: CurrentState): Promise<Omit<PlanInputs, 'current'>> => {
-    const assigned = await directory.assignedGroups({ maxAgeSeconds: 0 });
+    const access = await readAppAccess(directory, { maxAgeSeconds: 0 });
+    const assigned = access.assignments.groups;
     const groupIds = assigned.map((group) => group.id.toLowerCase());
     const { members, users, incompleteGroups } = await readGroupMembers(
       directory,
@@ -40,8 +43,12 @@ export function tenantReader(
     // Team members the tables know but no complete group listed: ask Graph about them, so that
     // a deleted or disabled member (a manual one, or one who just left their groups) is brought
     // up to date. Users in no team at all are left to their next sign-in: looking them up on
-    // every run would cost a Graph call per departed user forever.
-    const unseen = knownTeamMembers(current).filter((userId) => !users.has(userId));
+    // every run would cost a Graph call per departed user forever. Users assigned to the app
+    // directly are synced like members, with no team.
+    const directlyAssigned = access.assignments.users.map((user) => user.id.toLowerCase());
+    const unseen = [...new Set([...knownTeamMembers(current), ...directlyAssigned])].filter(
+      (userId) => !users.has(userId),
+    );
     if (unseen.length > 0) {
       const found: ReadonlyMap<string, EntraUser | null> = await directory.users(unseen);
       for (const userId of unseen) {
@@ -50,6 +57,12 @@ export function tenantReader(
         users.set(userId, user === null ? null : profileFromEntra(user));
       }
     }
+    const roles = await rolesFromAssignments(
+      directory,
+      access,
+      settings.access.roleMappings,
+      [...users].flatMap(([userId, profile]) => (profile === null ? [] : [userId])),
+    );
     const desired: DesiredState = {
       scope: TENANT,
       assignedGroups: new Map(
@@ -57,8 +70,14 @@ export function tenantReader(
       ),
       members,
       users,
+      entraRoles: roles.roles,
     };
-    return { desired, groups: groupIds.length, incompleteGroups };
+    return {
+      desired,
+      groups: groupIds.length,
+      incompleteGroups,
+      unmappedRoleValues: roles.unmappedValues,
+    };
   };
 
   return {

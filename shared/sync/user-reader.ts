@@ -1,6 +1,9 @@
 /**
  * The user scope's inputs (a sign-in): the user's profile and groups from Graph (or the
- * token's complete `groups` claim), then the user's partition and one row per team in view.
+ * token's complete `groups` claim) and their role from the `roles` claim, then the user's
+ * partition and one row per team in view. A user assigned to the app neither directly nor
+ * through a group is refused here (`not_assigned`, unless SIGN_IN_USERS=any), before anything
+ * is read from the tables or written.
  * Graph failures stop here, before anything is written, so a throttled or failing Graph never
  * removes a membership.
  */
@@ -8,6 +11,12 @@ import type { Settings } from '../config/settings.js';
 import { SyncServiceError } from '../errors.js';
 import type { DirectoryReader } from '../graph/directory.js';
 import type { Repository } from '../store/index.js';
+import {
+  isAssignedDirectly,
+  readAppAccess,
+  rolesFromClaim,
+  type EntraRoles,
+} from './entra-roles.js';
 import type { CurrentState, UserProfile } from './model.js';
 import type { PlanInputs, ScopeReader } from './plan-inputs.js';
 import type { DesiredState } from './planner.js';
@@ -17,22 +26,33 @@ interface UserInEntra {
   readonly profile: UserProfile;
   /** The assigned groups the user belongs to, by id. */
   readonly groups: ReadonlyMap<string, { readonly displayName: string }>;
+  readonly roles: EntraRoles;
+}
+
+/** What the sign-in of a user who may not be synced answers (nothing is written). */
+function notAssigned(userId: string): SyncServiceError {
+  return new SyncServiceError(
+    'not_assigned',
+    'You are not assigned to MishikaLLM; ask your administrator to assign you, or a group ' +
+      `you belong to, to the MishikaLLM application in Entra ID (user ${userId}).`,
+  );
 }
 
 async function readUserInEntra(
   directory: DirectoryReader,
   settings: Settings,
   userId: string,
-  groupsClaim: readonly string[] | undefined,
+  claims: UserClaims,
 ): Promise<UserInEntra> {
-  const [fromGraph, assigned] = await Promise.all([
+  const { groupsClaim } = claims;
+  const [fromGraph, access] = await Promise.all([
     groupsClaim === undefined
       ? directory.userWithGroups(userId, settings.sync.groupMembership)
       : directory.users([userId]).then((users) => ({
           user: users.get(userId) ?? undefined,
           groupIds: new Set(groupsClaim),
         })),
-    directory.assignedGroups(),
+    readAppAccess(directory),
   ]);
   if (fromGraph.user === undefined) {
     throw new SyncServiceError(
@@ -41,13 +61,17 @@ async function readUserInEntra(
     );
   }
   const groupIds = new Set([...fromGraph.groupIds].map((id) => id.toLowerCase()));
+  const groups = new Map(
+    access.assignments.groups
+      .filter((group) => groupIds.has(group.id.toLowerCase()))
+      .map((group) => [group.id.toLowerCase(), { displayName: group.displayName }]),
+  );
+  const assigned = groups.size > 0 || isAssignedDirectly(access, userId);
+  if (!assigned && settings.access.signInUsers === 'assigned') throw notAssigned(userId);
   return {
     profile: profileFromEntra(fromGraph.user),
-    groups: new Map(
-      assigned
-        .filter((group) => groupIds.has(group.id.toLowerCase()))
-        .map((group) => [group.id.toLowerCase(), { displayName: group.displayName }]),
-    ),
+    groups,
+    roles: rolesFromClaim(userId, claims.roles ?? [], access, settings.access.roleMappings),
   };
 }
 
@@ -62,7 +86,16 @@ function desiredFor(userId: string, entra: UserInEntra, current: CurrentState): 
     assignedGroups: entra.groups,
     members,
     users: new Map([[userId, entra.profile]]),
+    entraRoles: entra.roles.roles,
   };
+}
+
+/** What the user's token says that the sync uses. */
+export interface UserClaims {
+  /** The `groups` claim, when complete and authoritative. */
+  readonly groupsClaim?: readonly string[] | undefined;
+  /** The `roles` claim (absent: no roles). */
+  readonly roles?: readonly string[] | undefined;
 }
 
 export function userReader(
@@ -70,7 +103,7 @@ export function userReader(
   repository: Repository,
   settings: Settings,
   userId: string,
-  groupsClaim: readonly string[] | undefined,
+  claims: UserClaims,
 ): ScopeReader {
   let entra: UserInEntra | undefined;
   const inputs = async (known: UserInEntra): Promise<PlanInputs> => {
@@ -84,11 +117,12 @@ export function userReader(
       current,
       groups: known.groups.size,
       incompleteGroups: [],
+      unmappedRoleValues: known.roles.unmappedValues,
     };
   };
   return {
     async read() {
-      entra ??= await readUserInEntra(directory, settings, userId, groupsClaim);
+      entra ??= await readUserInEntra(directory, settings, userId, claims);
       return inputs(entra);
     },
   };

@@ -11,7 +11,10 @@ import { functionDefinitions } from '../../functions/index.js';
 import { LOGIN_COOKIE_NAME } from '../../shared/auth/index.js';
 import { createServices, useServices, type Services } from '../../shared/services.js';
 import * as steps from './login-steps.js';
+import { S } from '../support/sample-tenant.js';
 import { AVA, BEN, EVALS_GROUP, tenantSettings, useSampleTenant } from './tenant.js';
+
+const ELIF = S.elif;
 
 const PROXY_ORIGIN = 'https://proxy.example.com';
 const tenant = useSampleTenant();
@@ -250,6 +253,19 @@ describe('GET /api/sso/callback', () => {
     expect(response.text).toContain('access_denied');
     expect(response.text).toContain('AADSTS65004');
     expect(response.setCookie).toContain('Max-Age=0');
+  });
+
+  it('refuses a user not assigned to the app with a page, clears the cookie and writes nothing', async () => {
+    // Elif is in no assigned group and not assigned to the app herself.
+    const start = await startLogin();
+    const response = await callback(await pickUser(start.authorize, ELIF), start.cookie);
+    expect(response.status).toBe(403);
+    expect(response.errorCode).toBe('not_assigned');
+    expect(response.text).toContain('<h1>You are not assigned to MishikaLLM</h1>');
+    expect(response.text).toContain('ask your administrator');
+    expect(response.text).not.toMatch(/ at .*\.(ts|js):\d+/);
+    expect(response.setCookie).toMatch(new RegExp(`^${LOGIN_COOKIE_NAME}=;.*Max-Age=0`));
+    expect(await userRow(ELIF)).toBeUndefined();
   });
 
   it('does not believe an error that does not carry the right state', async () => {

@@ -228,6 +228,8 @@ describe('POST /api/sync/me accepts', () => {
       preferredUsername: expect.stringMatching(/^ava/i) as string,
       email: expect.stringMatching(/@/) as string,
       groupsClaim: undefined,
+      // The sample tenant's claim: the evals group's role and Ava's own.
+      roles: ['internal_user', 'proxy_admin'],
     });
   });
 

@@ -56,13 +56,18 @@ beforeAll(() => {
 
 describe('npm run sync', () => {
   it('--dry-run prints a readable plan, writes nothing and exits 0', async () => {
-    const env = { TABLE_PREFIX: uniqueTablePrefix('RcCli') };
+    // LLM.Viewer mapped as config/mishikallm.yaml does: an unmapped role is warned on stderr.
+    const env = {
+      TABLE_PREFIX: uniqueTablePrefix('RcCli'),
+      ROLE_MAPPINGS: '{"LLM.Viewer":"internal_user_viewer"}',
+    };
     const result = await sync(['--dry-run'], env);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toBe('Dry run: nothing was written.');
-    expect(lines[1]).toBe('9 change(s):');
+    // The team, its 4 members and their users, and Gus, assigned to the app directly.
+    expect(lines[1]).toBe('10 change(s):');
     expect(result.stdout).toContain(
       `team-created         team ${S.evals}: group "Production LLM Evals Group" is assigned to the app`,
     );
@@ -70,7 +75,7 @@ describe('npm run sync', () => {
       `membership-added     team ${S.evals}, user ${S.dana}: member of the group in Entra ID`,
     );
     expect(lines.at(-1)).toMatch(
-      /^run \S+ \(cli\) succeeded \| groups 1; teams created 1, renamed 0, archived 0, restored 0; memberships added 4, removed 0, held 0, repaired 0; users created 4, updated 0; Graph requests \d+; table writes 0; \d+\.\d s$/,
+      /^run \S+ \(cli\) succeeded \| groups 1; teams created 1, renamed 0, archived 0, restored 0; memberships added 4, removed 0, held 0, repaired 0; users created 5, updated 0; Graph requests \d+; table writes 0; \d+\.\d s$/,
     );
 
     // --json: the run record and the planned changes, parseable.
@@ -83,14 +88,14 @@ describe('npm run sync', () => {
     };
     expect(parsed.dryRun).toBe(true);
     expect(parsed.record.summary).toMatchObject({ teamsCreated: 1, tableWrites: 0 });
-    expect(parsed.changes).toHaveLength(9);
+    expect(parsed.changes).toHaveLength(10);
 
     // Nothing was written: a real run still has everything to do.
     const real = await sync(['--json'], env);
     expect(real.code).toBe(0);
     const record = (JSON.parse(real.stdout) as { record: { summary: Record<string, number> } })
       .record;
-    expect(record.summary).toMatchObject({ teamsCreated: 1, membershipsAdded: 4, tableWrites: 13 });
+    expect(record.summary).toMatchObject({ teamsCreated: 1, membershipsAdded: 4, tableWrites: 14 });
   });
 
   it('prints what was held and releases it with --max-removals', async () => {

@@ -100,13 +100,14 @@ describe('a first run', () => {
     expect(record.summary).toMatchObject({
       groups: 1,
       teamsCreated: 1,
-      usersCreated: 4,
+      // the 4 members, and Gus, assigned to the app directly (no team)
+      usersCreated: 5,
       membershipsAdded: 4,
       membershipsRemoved: 0,
       incompleteGroups: 0,
       failedWrites: 0,
-      // team row + 4 users + 4 x 2 membership sides
-      tableWrites: 13,
+      // team row + 5 users + 4 x 2 membership sides
+      tableWrites: 14,
     });
     expect(record.summary?.graphRequests).toBeGreaterThan(0);
     await expectTablesMatchEntra(target, sim.admin.getState());
@@ -131,7 +132,9 @@ describe('a first run', () => {
     const ava = await entity(target, 'users', S.ava, 'user');
     expect(ava).toMatchObject({
       userEmail: 'ava.patel@mishikallm.onmicrosoft.com',
-      userRole: 'internal_user',
+      // Ava holds proxy_admin directly, besides the evals group's internal_user.
+      userRole: 'proxy_admin',
+      entraRole: 'proxy_admin',
       maxBudget: 10,
       models: '[]',
       source: 'entra',
@@ -150,12 +153,15 @@ describe('a first run', () => {
       role: 'user',
       source: 'entra',
     });
-    // Gus is assigned directly (a user, not a group) and in no assigned group.
-    expect((await target.repository.readUser(S.gus)).user).toBeUndefined();
+    // Gus is assigned directly (a user, not a group) and in no assigned group: a user, no team.
+    // His LLM.Viewer maps to nothing here (no role_mappings), so he has the default role.
+    const gus = await target.repository.readUser(S.gus);
+    expect(gus.user).toMatchObject({ userRole: 'internal_user', entraRole: 'internal_user' });
+    expect(gus.teams.size).toBe(0);
 
     // One audit entry per change, in the run's partition.
     const audit = await target.repository.runAudit(record.runId);
-    expect(audit).toHaveLength(9);
+    expect(audit).toHaveLength(10);
     expect(audit[0]).toMatchObject({
       rowKey: '0000000',
       kind: 'team-created',
@@ -363,7 +369,8 @@ describe('nested groups', () => {
   it('with GROUP_MEMBERSHIP=direct, counts only direct members', async () => {
     const target = services({ GROUP_MEMBERSHIP: 'direct' });
     const first = await run(target);
-    expect(first.summary).toMatchObject({ membershipsAdded: 2, usersCreated: 2 });
+    // Ava and Ben, and Gus (assigned directly).
+    expect(first.summary).toMatchObject({ membershipsAdded: 2, usersCreated: 3 });
     await expectTablesMatchEntra(target, sim.admin.getState(), 'direct');
     sim.admin.addMember(S.contractors, S.elif);
     expect((await run(target)).summary?.tableWrites).toBe(0);
@@ -404,7 +411,8 @@ describe('what belongs to the operator', () => {
     const record = await run(target);
     expect(record.summary).toMatchObject({
       teamsRenamed: 1,
-      usersUpdated: 1,
+      // Ava's profile, and Elif's row (written by hand) gets the Entra role it implies.
+      usersUpdated: 2,
       membershipsRemoved: 0,
     });
 
@@ -551,6 +559,9 @@ describe('an empty assignment list', () => {
 
   it('is fine on a first run (no synced team yet)', async () => {
     sim.admin.unassignGroup(S.evals);
+    // Nobody assigned at all: the users assigned directly would otherwise get rows.
+    sim.admin.unassignUser(S.ava);
+    sim.admin.unassignUser(S.gus);
     const record = await run(services());
     expect(record).toMatchObject({ outcome: 'succeeded', summary: { groups: 0, tableWrites: 0 } });
   });

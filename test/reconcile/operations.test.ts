@@ -65,7 +65,8 @@ describe('GET /api/sync/status', () => {
       trigger: 'cli',
       startedAt: first.startedAt,
       endedAt: expect.any(String) as string,
-      summary: { groups: 1, teamsCreated: 1, membershipsAdded: 4, tableWrites: 13 },
+      // 13 for the team and its members, 1 for Gus (assigned directly, no team)
+      summary: { groups: 1, teamsCreated: 1, membershipsAdded: 4, tableWrites: 14 },
       held: [],
       incompleteGroups: [],
     });
@@ -93,7 +94,8 @@ describe('GET /api/sync/status', () => {
     expect(one.status).toBe(200);
     const body = one.json as { run: RunRecord; audit: Record<string, unknown>[] };
     expect(body.run.runId).toBe(first.runId);
-    expect(body.audit).toHaveLength(9);
+    // 9 for the team and its members, 1 for Gus (assigned directly)
+    expect(body.audit).toHaveLength(10);
     expect(body.audit[0]).toEqual({
       rowKey: '0000000',
       kind: 'team-created',
@@ -191,10 +193,12 @@ describe('the lease', () => {
           get requestCount() {
             return reader.requestCount;
           },
-          assignedGroups: async (...args) => {
+          assignedGroups: (...args) => reader.assignedGroups(...args),
+          appRoles: (...args) => reader.appRoles(...args),
+          appAssignments: async (...args) => {
             const later = new Date(Date.now() + 31 * 60_000);
             await base.repository.acquireLease('the-next-run', later, 30 * 60_000);
-            return reader.assignedGroups(...args);
+            return reader.appAssignments(...args);
           },
         };
       },

@@ -147,8 +147,10 @@ describe('the walkthrough', () => {
 });
 
 describe('sign-in sync', () => {
-  it('removes the membership of a user who left the group, on both sides', async () => {
-    const services = servicesFor();
+  it('removes the membership of a user who left the group, on both sides (SIGN_IN_USERS=any)', async () => {
+    // Ben leaves his only assigned group: by default his sign-in is refused and writes nothing
+    // (access.test.ts); with SIGN_IN_USERS=any it keeps his row current, as v1 did.
+    const services = servicesFor({ SIGN_IN_USERS: 'any' });
     await signInOk(BEN);
     tenant.admin.removeMember(EVALS, BEN);
     const result = await signInOk(BEN);
@@ -164,9 +166,17 @@ describe('sign-in sync', () => {
     expect((await signInOk(CHEN)).teams.map((team) => team.teamId)).toEqual([EVALS]);
     expect((await transitive.repository.readTeam(EVALS)).members.has(CHEN)).toBe(true);
 
+    // Directly, Chen is in no assigned group and not assigned himself: refused, nothing written.
     const direct = servicesFor({ GROUP_MEMBERSHIP: 'direct' });
-    expect((await signInOk(CHEN)).teams).toEqual([]);
+    const refused = await signIn(CHEN);
+    expect(refused.status).toBe(403);
+    expect(refused.json).toMatchObject({ error: 'not_assigned' });
+    expect((await direct.repository.readUser(CHEN)).user).toBeUndefined();
     expect((await direct.repository.readTeam(EVALS)).members.has(CHEN)).toBe(false);
+
+    const anyone = servicesFor({ GROUP_MEMBERSHIP: 'direct', SIGN_IN_USERS: 'any' });
+    expect((await signInOk(CHEN)).teams).toEqual([]);
+    expect((await anyone.repository.readTeam(EVALS)).members.has(CHEN)).toBe(false);
     expect(
       tenant.admin.getState().groups.find((group) => group.id === CONTRACTORS)?.members,
     ).toContain(CHEN);
