@@ -2,6 +2,19 @@
  * The one list of this app's functions. Importing a function's module registers it with the
  * Functions host; this list is what the tests and the local host read.
  */
+import { consoleHomeFunction } from './console.js';
+import {
+  operatorSyncStatusFunction,
+  operatorTeamsFunction,
+  operatorUsersFunction,
+} from './console-api.js';
+import { consoleHeldFunction } from './console-held.js';
+import { consoleReleaseFunction } from './console-release.js';
+import { consoleRunsFunction } from './console-runs.js';
+import { consoleSignOutFunction } from './console-sign-out.js';
+import { consoleStyleFunction } from './console-style.js';
+import { consoleTeamsFunction } from './console-teams.js';
+import { consoleUsersFunction } from './console-users.js';
 import { healthFunction } from './health.js';
 import { reconcileTimerFunction } from './reconcile-timer.js';
 import { ssoCallbackFunction } from './sso-callback.js';
@@ -21,4 +34,16 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
   reconcileTimerFunction,
   teamsFunction,
   usersFunction,
+  // The operator console and the read API for admins' bearer tokens.
+  consoleHomeFunction,
+  consoleTeamsFunction,
+  consoleUsersFunction,
+  consoleRunsFunction,
+  consoleHeldFunction,
+  consoleReleaseFunction,
+  consoleSignOutFunction,
+  consoleStyleFunction,
+  operatorTeamsFunction,
+  operatorUsersFunction,
+  operatorSyncStatusFunction,
 ];

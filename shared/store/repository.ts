@@ -3,11 +3,19 @@
  * scope needs, turns domain operations into entity writes and applies them conditionally,
  * keeps the run records, audit log and lease, and answers the read API's queries.
  */
-import type { CurrentState, TeamRecord, UserRecord, Stored, Team } from '../sync/model.js';
+import type { CurrentState, TeamRecord, UserRecord, Stored, Team, User } from '../sync/model.js';
 import type { Operation } from '../sync/operations.js';
 import type { RunRecord } from '../sync/run-records.js';
 import type { StateQuery } from '../sync/scope.js';
 import { applyOperations, type ApplyResult } from './apply-operations.js';
+import {
+  recentReleases,
+  userRowPage,
+  userRows,
+  writeRelease,
+  type ReleaseRecord,
+  type UserRowPage,
+} from './console-rows.js';
 import type { StoredEntity } from './entities.js';
 import { assertValidKey } from './keys.js';
 import { acquireLease, type Lease } from './lease.js';
@@ -20,6 +28,7 @@ export type { ApplyResult } from './apply-operations.js';
 export type { Lease } from './lease.js';
 export type { AuditEntry } from './run-log.js';
 export type { TeamRowPage } from './team-rows.js';
+export type { ReleaseRecord, UserRowPage } from './console-rows.js';
 
 export interface Repository {
   /** The rows a scope's plan needs. */
@@ -49,6 +58,15 @@ export interface Repository {
   runAudit(runId: string): Promise<StoredEntity[]>;
   acquireLease(holder: string, now: Date, durationMs: number): Promise<Lease>;
 
+  /** The operator console's reads and its log of released holds. */
+  userRowPage(options: {
+    readonly pageSize: number;
+    readonly continuationToken: string | undefined;
+  }): Promise<UserRowPage>;
+  userRows(userIds: readonly string[]): Promise<Map<string, Stored<User>>>;
+  writeRelease(release: ReleaseRecord): Promise<void>;
+  recentReleases(limit: number): Promise<ReleaseRecord[]>;
+
   /** Reads one page of each contract table (creating them if needed); answers their names. */
   probe(): Promise<readonly string[]>;
 }
@@ -67,6 +85,10 @@ export function createRepository(tables: Tables): Repository {
     findRun: (runId) => findRun(tables, runId),
     runAudit: (runId) => runAudit(tables, runId),
     acquireLease: (holder, now, durationMs) => acquireLease(tables, holder, now, durationMs),
+    userRowPage: (options) => userRowPage(tables, options),
+    userRows: (userIds) => userRows(tables, userIds),
+    writeRelease: (release) => writeRelease(tables, release),
+    recentReleases: (limit) => recentReleases(tables, limit),
     async probe() {
       await Promise.all([
         tables.listPage('teams', { pageSize: 1 }),
