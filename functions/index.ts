@@ -5,6 +5,19 @@
 import { deltaTimerFunction } from './delta-timer.js';
 import { graphNotificationsFunction } from './graph-notifications.js';
 import { groupSyncWorkerFunction } from './group-sync-worker.js';
+import { consoleHomeFunction } from './console.js';
+import {
+  operatorSyncStatusFunction,
+  operatorTeamsFunction,
+  operatorUsersFunction,
+} from './console-api.js';
+import { consoleHeldFunction } from './console-held.js';
+import { consoleReleaseFunction } from './console-release.js';
+import { consoleRunsFunction } from './console-runs.js';
+import { consoleSignOutFunction } from './console-sign-out.js';
+import { consoleStyleFunction } from './console-style.js';
+import { consoleTeamsFunction } from './console-teams.js';
+import { consoleUsersFunction } from './console-users.js';
 import { healthFunction } from './health.js';
 import { reconcileTimerFunction } from './reconcile-timer.js';
 import { ssoCallbackFunction } from './sso-callback.js';
@@ -29,4 +42,16 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
   graphNotificationsFunction,
   groupSyncWorkerFunction,
   subscriptionUpkeepFunction,
+  // The operator console and the read API for admins' bearer tokens.
+  consoleHomeFunction,
+  consoleTeamsFunction,
+  consoleUsersFunction,
+  consoleRunsFunction,
+  consoleHeldFunction,
+  consoleReleaseFunction,
+  consoleSignOutFunction,
+  consoleStyleFunction,
+  operatorTeamsFunction,
+  operatorUsersFunction,
+  operatorSyncStatusFunction,
 ];

@@ -8,6 +8,7 @@ import {
   signInAgainPath,
   type CallbackParameters,
 } from '../shared/auth/index.js';
+import { consoleSessionCookieFor } from '../shared/console/index.js';
 import { getServices } from '../shared/services.js';
 import { syncSignedInUser } from '../shared/sync/index.js';
 import { parseInput } from './http.js';
@@ -59,6 +60,14 @@ export async function ssoCallback(
       sync: (identity) => syncSignedInUser(services, identity),
     });
     context.info(`sso/callback: signed in and synced user ${completion.identity.userId}`);
+    cookies.push(
+      await consoleSessionCookieFor({
+        identity: completion.identity,
+        appRoles: completion.appRoles,
+        settings: services.settings,
+        now: services.clock(),
+      }),
+    );
     return {
       status: 302,
       headers: {

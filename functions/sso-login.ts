@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { beginLogin, loginErrorPage, type ResponseCookie } from '../shared/auth/index.js';
+import { htmlPageHeaders } from '../shared/console/index.js';
 import { SyncServiceError } from '../shared/errors.js';
 import { getServices } from '../shared/services.js';
 import { statusFor } from './http.js';
@@ -24,13 +25,7 @@ export function loginErrorResponse(
     status,
     body: page.html,
     cookies,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
-      'x-content-type-options': 'nosniff',
-      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-    },
+    headers: htmlPageHeaders(),
   };
 }
 

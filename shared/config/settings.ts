@@ -228,7 +228,7 @@ const environmentSchema = z.object({
     .enum(['transitive', 'direct'], { error: 'transitive or direct' })
     .default('transitive'),
   MAX_MEMBERSHIP_REMOVALS_PER_RUN: wholeNumber(0, 1_000_000).default(500),
-  POST_LOGIN_REDIRECT_URL: z.string().default('/'),
+  POST_LOGIN_REDIRECT_URL: z.string().default('/api/console'),
   ALLOWED_REDIRECT_ORIGINS: commaSeparated(
     z.url({ error: 'a comma-separated list of origins like https://proxy.example.com' }),
   ),

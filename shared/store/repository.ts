@@ -3,7 +3,7 @@
  * scope needs, turns domain operations into entity writes and applies them conditionally,
  * keeps the run records, audit log and lease, and answers the read API's queries.
  */
-import type { CurrentState, TeamRecord, UserRecord, Stored, Team } from '../sync/model.js';
+import type { CurrentState, TeamRecord, UserRecord, Stored, Team, User } from '../sync/model.js';
 import type { Operation } from '../sync/operations.js';
 import type { RunRecord } from '../sync/run-records.js';
 import type { StateQuery } from '../sync/scope.js';
@@ -16,6 +16,14 @@ import {
   writeDeltaRound,
   type CursorChanges,
 } from './delta-cursors.js';
+import {
+  recentReleases,
+  userRowPage,
+  userRows,
+  writeRelease,
+  type ReleaseRecord,
+  type UserRowPage,
+} from './console-rows.js';
 import type { StoredEntity } from './entities.js';
 import { assertValidKey } from './keys.js';
 import { acquireLease, type Lease, type LeaseName } from './lease.js';
@@ -36,6 +44,7 @@ export type { AuditEntry } from './run-log.js';
 export type { CursorChanges } from './delta-cursors.js';
 export type { LeaseName } from './lease.js';
 export type { TeamRowPage } from './team-rows.js';
+export type { ReleaseRecord, UserRowPage } from './console-rows.js';
 
 export interface Repository {
   /** The rows a scope's plan needs. */
@@ -76,6 +85,15 @@ export interface Repository {
   /** Change notifications' bookkeeping in `SyncState`: the subscription, counters, group syncs. */
   readonly notifications: NotificationState;
 
+  /** The operator console's reads and its log of released holds. */
+  userRowPage(options: {
+    readonly pageSize: number;
+    readonly continuationToken: string | undefined;
+  }): Promise<UserRowPage>;
+  userRows(userIds: readonly string[]): Promise<Map<string, Stored<User>>>;
+  writeRelease(release: ReleaseRecord): Promise<void>;
+  recentReleases(limit: number): Promise<ReleaseRecord[]>;
+
   /** Reads one page of each contract table (creating them if needed); answers their names. */
   probe(): Promise<readonly string[]>;
 }
@@ -100,6 +118,10 @@ export function createRepository(tables: Tables): Repository {
     writeDeltaRound: (record) => writeDeltaRound(tables, record),
     lastDeltaRound: () => lastDeltaRound(tables),
     notifications: notificationState(tables),
+    userRowPage: (options) => userRowPage(tables, options),
+    userRows: (userIds) => userRows(tables, userIds),
+    writeRelease: (release) => writeRelease(tables, release),
+    recentReleases: (limit) => recentReleases(tables, limit),
     async probe() {
       await Promise.all([
         tables.listPage('teams', { pageSize: 1 }),

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { consoleQueries, runPage, runsPage } from '../shared/console/index.js';
+import { SyncServiceError } from '../shared/errors.js';
+import { consolePage } from './console-http.js';
+import { parseInput } from './http.js';
+import { httpFunction } from './registry.js';
+
+const RUNS_SHOWN = 30;
+const runParams = z.object({ runId: z.string().min(1).max(200) });
+
+/** `GET /api/console/runs` (the last runs and their chart) and `/api/console/runs/{runId}`. */
+export const consoleRuns = consolePage({
+  admin: true,
+  async render({ request, services }) {
+    if (request.params.runId === undefined || request.params.runId === '') {
+      return runsPage(await services.repository.recentRuns(RUNS_SHOWN));
+    }
+    const { runId } = parseInput(runParams, request.params, 'route');
+    const found = await consoleQueries.runWithChanges(services.repository, runId);
+    if (found === undefined) throw new SyncServiceError('not_found', `No run ${runId}.`);
+    return runPage(found.run, found.changes, found.total);
+  },
+});
+
+export const consoleRunsFunction = httpFunction({
+  name: 'consoleRuns',
+  route: 'console/runs/{runId?}',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: consoleRuns,
+});
