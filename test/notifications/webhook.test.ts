@@ -176,6 +176,7 @@ describe('what the webhook refuses', () => {
     expect(JSON.parse(body)).toEqual({
       error: 'request_invalid',
       message: 'The body is not JSON.',
+      correlationId: expect.any(String) as unknown,
     });
     expect(body).not.toContain('<script>');
     expect(body).not.toMatch(/at .*\.(js|ts):\d+/);

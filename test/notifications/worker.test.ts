@@ -102,7 +102,12 @@ describe('the group-sync worker', () => {
       const { teamSide, userSide } = await entraMembers(services, S.evals);
       return teamSide.has(S.elif) && userSide.has(S.elif);
     }, 'Elif on both sides');
-    // A notification sync that changed something leaves a run record for the audit trail.
+    // A notification sync that changed something leaves a run record for the audit trail; it is
+    // written after the rows, so wait for it rather than racing the worker.
+    await eventually(
+      async () => (await services.repository.recentRuns(5)).length >= 2,
+      'the second run record',
+    );
     const runs = await services.repository.recentRuns(5);
     expect(runs[0]).toMatchObject({ trigger: 'notification', outcome: 'succeeded' });
     expect(runs[0]?.summary).toMatchObject({ membershipsAdded: 1, usersCreated: 1 });
