@@ -5,6 +5,7 @@
  *   --max-removals N           this run's mass-removal limit (how an operator releases a hold)
  *   --allow-empty-assignments  archive every synced team if no group is assigned
  *   --delta                    run one delta round (what the delta timer runs) instead
+ *   --summary                  counts per kind of change instead of one line per change
  */
 import { parseArgs } from 'node:util';
 import { loadSettings } from '../shared/config/settings.js';
@@ -15,9 +16,10 @@ import { deltaRound } from '../shared/sync/delta-round.js';
 import { deltaRoundLine } from '../shared/sync/delta-report.js';
 import { reconcile } from '../shared/sync/reconcile.js';
 import { teamOf, userOf } from '../shared/sync/operations.js';
+import { planNames } from '../shared/sync/plan-names.js';
 import { planText, runLine } from '../shared/sync/report.js';
 
-const usage = `Usage: npm run sync -- [--dry-run] [--json] [--max-removals N] [--allow-empty-assignments]
+const usage = `Usage: npm run sync -- [--dry-run] [--summary] [--json] [--max-removals N] [--allow-empty-assignments]
        npm run sync -- --delta [--json]`;
 
 function parseArguments() {
@@ -29,6 +31,7 @@ function parseArguments() {
         'max-removals': { type: 'string' },
         'allow-empty-assignments': { type: 'boolean', default: false },
         delta: { type: 'boolean', default: false },
+        summary: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }).values;
@@ -98,8 +101,12 @@ async function main(): Promise<number> {
       );
     } else {
       if (args['dry-run']) console.log('Dry run: nothing was written.');
-      if (plan !== undefined && (args['dry-run'] || plan.held.length > 0))
-        console.log(planText(plan, record));
+      if (plan !== undefined) {
+        const names = args.summary ? undefined : await planNames(plan, services.repository);
+        console.log(
+          planText(plan, record, { summaryOnly: args.summary, ...(names ? { names } : {}) }),
+        );
+      }
       console.log(runLine(record));
     }
     return record.outcome === 'partial' ? 1 : 0;

@@ -14,11 +14,13 @@ import { NO_STACK_MESSAGE, readRunningStack } from './stack/stack-file.js';
 const args = process.argv.slice(2);
 
 // Printed here rather than by cli/sync.js: loading the reconciliation takes most of a second.
-const HELP = `Usage: npm run sync -- [--dry-run] [--json] [--max-removals N] [--allow-empty-assignments]
+const HELP = `Usage: npm run sync -- [--dry-run] [--summary] [--json] [--max-removals N] [--allow-empty-assignments]
 
 Reconciles the tables with the tenant now, as the timer does: against the running local stack
 (npm start) for whatever local.settings.json does not configure.
   --dry-run                  print the plan, write nothing
+  --summary                  counts per kind of change instead of one line per change
+  --delta                    run one delta round (what the delta timer runs) instead
   --json                     print the run record (and the plan) as JSON
   --max-removals N           this run's mass-removal limit (how an operator releases a hold)
   --allow-empty-assignments  archive every synced team if no group is assigned`;

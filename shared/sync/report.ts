@@ -1,6 +1,6 @@
 /** Words for operators: the one-line run summary of DESIGN.md and a readable plan. */
 import { printable } from '../printable.js';
-import { teamOf, userOf, type Operation } from './operations.js';
+import { teamOf, userOf, type Operation, type OperationKind } from './operations.js';
 import type { Plan } from './planner.js';
 import type { RunRecord, RunSummary } from './run-records.js';
 
@@ -32,16 +32,74 @@ export function runLine(record: RunRecord): string {
   return parts.join(' | ');
 }
 
-function describeOperation(operation: Operation): string {
+/** What a team or a user is called, where the caller knows it: printed next to the id. */
+export interface Names {
+  team(teamId: string): string | undefined;
+  user(userId: string): string | undefined;
+}
+
+const NO_NAMES: Names = { team: () => undefined, user: () => undefined };
+
+/** The order a plan is printed in: what an operator reads first comes first. */
+const KIND_ORDER: readonly OperationKind[] = [
+  'team-created',
+  'team-renamed',
+  'team-restored',
+  'team-archived',
+  'user-created',
+  'user-updated',
+  'membership-added',
+  'membership-removed',
+  'membership-repaired',
+  'user-signed-in',
+];
+
+function named(what: 'team' | 'user', id: string, name: string | undefined): string {
+  return name === undefined || name === ''
+    ? `${what} ${id}`
+    : `${what} "${printable(name)}" (${id})`;
+}
+
+function describeOperation(operation: Operation, names: Names): string {
   const teamId = teamOf(operation);
   const userId = userOf(operation);
-  const subject = [teamId && `team ${teamId}`, userId && `user ${userId}`]
+  const subject = [
+    teamId && named('team', teamId, names.team(teamId)),
+    userId && named('user', userId, names.user(userId)),
+  ]
     .filter(Boolean)
     .join(', ');
   return `${operation.kind.padEnd(20)} ${subject}: ${printable(operation.reason)}`;
 }
 
-export function planText(plan: Plan, record: RunRecord): string {
+/** The operations grouped by kind (in KIND_ORDER), each group in plan order. */
+function byKind(operations: readonly Operation[]): Operation[][] {
+  return KIND_ORDER.map((kind) => operations.filter((operation) => operation.kind === kind)).filter(
+    (group) => group.length > 0,
+  );
+}
+
+function operationLines(
+  operations: readonly Operation[],
+  names: Names,
+  summaryOnly: boolean,
+): string[] {
+  return byKind(operations).flatMap((group) =>
+    summaryOnly
+      ? [`  ${(group[0]?.kind ?? '').padEnd(20)} ${group.length}`]
+      : group.map((operation) => `  ${describeOperation(operation, names)}`),
+  );
+}
+
+export interface PlanTextOptions {
+  readonly names?: Names;
+  /** Counts per kind of change instead of one line per change. */
+  readonly summaryOnly?: boolean;
+}
+
+export function planText(plan: Plan, record: RunRecord, options: PlanTextOptions = {}): string {
+  const names = options.names ?? NO_NAMES;
+  const summaryOnly = options.summaryOnly ?? false;
   const lines: string[] = [];
   const interesting = plan.operations.filter((operation) => operation.kind !== 'user-signed-in');
   const settled = plan.held.length === 0 && record.incompleteGroups.length === 0;
@@ -52,10 +110,10 @@ export function planText(plan: Plan, record: RunRecord): string {
         ? 'No changes: the tables already match Entra ID.'
         : 'No changes to apply.',
   );
-  for (const operation of interesting) lines.push(`  ${describeOperation(operation)}`);
+  lines.push(...operationLines(interesting, names, summaryOnly));
   if (plan.held.length > 0) {
     lines.push(`${plan.held.length} change(s) held: ${plan.holdReason ?? ''}`);
-    for (const operation of plan.held) lines.push(`  ${describeOperation(operation)}`);
+    lines.push(...operationLines(plan.held, names, summaryOnly));
   }
   for (const group of record.incompleteGroups) {
     lines.push(`group ${group.groupId} left as it is: ${printable(group.reason)}`);

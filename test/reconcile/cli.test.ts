@@ -54,6 +54,8 @@ beforeAll(() => {
   }
 });
 
+const KINDS = ['team-created', 'user-created', 'membership-added'];
+
 describe('npm run sync', () => {
   it('--dry-run prints a readable plan, writes nothing and exits 0', async () => {
     // LLM.Viewer mapped as config/mishikallm.yaml does: an unmapped role is warned on stderr.
@@ -69,14 +71,30 @@ describe('npm run sync', () => {
     // The team, its 4 members and their users, and Gus, assigned to the app directly.
     expect(lines[1]).toBe('10 change(s):');
     expect(result.stdout).toContain(
-      `team-created         team ${S.evals}: group "Production LLM Evals Group" is assigned to the app`,
+      `team-created         team "Production LLM Evals Group" (${S.evals}): group "Production LLM Evals Group" is assigned to the app`,
     );
     expect(result.stdout).toContain(
-      `membership-added     team ${S.evals}, user ${S.dana}: member of the group in Entra ID`,
+      `membership-added     team "Production LLM Evals Group" (${S.evals}), user "Dana Kowalski" (${S.dana}): member of the group in Entra ID`,
     );
     expect(lines.at(-1)).toMatch(
       /^run \S+ \(cli\) succeeded \| groups 1; teams created 1, renamed 0, archived 0, restored 0; memberships added 4, removed 0, held 0, repaired 0; users created 5, updated 0; Graph requests \d+; table writes 0; \d+\.\d s$/,
     );
+
+    // Grouped by kind: the team first, then the users, then the memberships.
+    const kinds = lines.slice(2, -1).map((line) => line.trim().split(/\s+/)[0]);
+    expect(kinds).toEqual([...kinds].sort((a, b) => KINDS.indexOf(a) - KINDS.indexOf(b)));
+
+    // --summary: counts per kind, no line per change.
+    const summary = await sync(['--dry-run', '--summary'], env);
+    expect(summary.code).toBe(0);
+    expect(summary.stdout.trim().split('\n')).toEqual([
+      'Dry run: nothing was written.',
+      '10 change(s):',
+      '  team-created         1',
+      '  user-created         5',
+      '  membership-added     4',
+      expect.stringMatching(/^run \S+ \(cli\) succeeded \| /) as unknown,
+    ]);
 
     // --json: the run record and the planned changes, parseable.
     const json = await sync(['--dry-run', '--json'], env);
@@ -109,7 +127,9 @@ describe('npm run sync', () => {
       expect(held.stdout).toContain('No changes to apply.');
       expect(held.stdout).not.toContain('already match');
       expect(held.stdout).toContain('2 change(s) held: 2 membership removals exceed');
-      expect(held.stdout).toContain(`membership-removed   team ${S.evals}, user ${S.ava}`);
+      expect(held.stdout).toContain(
+        `membership-removed   team "Production LLM Evals Group" (${S.evals}), user "Ava Patel" (${S.ava})`,
+      );
       expect(held.stdout).toMatch(/\(cli\) held .*HELD: /);
 
       const bad = await sync(['--max-removals', 'two'], env);
