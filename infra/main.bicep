@@ -83,7 +83,7 @@ param graphEndpoint string = 'https://graph.microsoft.com'
 param tablePrefix string = ''
 
 @description('SYNC_SCHEDULE: NCRONTAB schedule of the reconciliation (six fields, UTC).')
-param syncSchedule string = '0 */30 * * * *'
+param syncSchedule string = '0 0 */6 * * *'
 
 @description('GROUP_MEMBERSHIP: transitive counts members of nested groups; direct matches Entra app assignment.')
 @allowed(['transitive', 'direct'])
