@@ -8,17 +8,17 @@ import type { Operation } from '../sync/operations.js';
 import type { RunRecord } from '../sync/run-records.js';
 import type { StateQuery } from '../sync/scope.js';
 import { applyOperations, type ApplyResult } from './apply-operations.js';
-import type { StoredEntity } from './entities.js';
 import { assertValidKey } from './keys.js';
 import { acquireLease, type Lease } from './lease.js';
-import { findRun, recentRuns, runAudit, writeAudit, writeRun, type AuditEntry } from './run-log.js';
+import { runAudit, writeAudit, type AuditEntry, type AuditRecord } from './audit-log.js';
+import { findRun, recentRuns, writeRun } from './run-log.js';
 import { readState, readTeam, readUser } from './scope-reads.js';
 import { teamRowPage, teamRows, type TeamRowPage } from './team-rows.js';
 import type { Tables } from './tables.js';
 
 export type { ApplyResult } from './apply-operations.js';
 export type { Lease } from './lease.js';
-export type { AuditEntry } from './run-log.js';
+export type { AuditEntry, AuditRecord } from './audit-log.js';
 export type { TeamRowPage } from './team-rows.js';
 
 export interface Repository {
@@ -45,8 +45,8 @@ export interface Repository {
   writeAudit(runId: string, entries: readonly AuditEntry[]): Promise<void>;
   recentRuns(limit: number): Promise<RunRecord[]>;
   findRun(runId: string): Promise<RunRecord | undefined>;
-  /** A run's audit entries in plan order, as stored. */
-  runAudit(runId: string): Promise<StoredEntity[]>;
+  /** A run's changes in plan order (held ones last), whichever format stored them. */
+  runAudit(runId: string): Promise<AuditRecord[]>;
   acquireLease(holder: string, now: Date, durationMs: number): Promise<Lease>;
 
   /** Reads one page of each contract table (creating them if needed); answers their names. */
