@@ -1,17 +1,22 @@
 /**
- * The tenant scope's inputs: all of the tables, then every assigned group's members from
- * Graph, and the team members no complete group listed.
+ * The tenant scope's inputs: all of the tables and, at the same time, every assigned group's
+ * members from Graph; then the team members no complete group listed.
  */
 import type { Settings } from '../config/settings.js';
-import type { DirectoryReader, EntraUser } from '../graph/directory.js';
+import type { AssignedGroup, DirectoryReader, EntraUser } from '../graph/directory.js';
 import type { Repository } from '../store/index.js';
-import { readGroupMembers } from './group-members.js';
+import { readGroupMembers, type DesiredMembers } from './group-members.js';
 import type { CurrentState } from './model.js';
 import type { PlanInputs, ScopeReader } from './plan-inputs.js';
 import type { DesiredState } from './planner.js';
 import { profileFromEntra } from './profile.js';
 
 const TENANT = { kind: 'tenant' } as const;
+
+interface GroupsInEntra extends DesiredMembers {
+  readonly assigned: readonly AssignedGroup[];
+  readonly groupIds: readonly string[];
+}
 
 /** Members of some team whom Entra has not been asked about yet. */
 function knownTeamMembers(current: CurrentState): string[] {
@@ -26,17 +31,25 @@ export function tenantReader(
   settings: Settings,
   onProgress?: (groupsDone: number, groupsTotal: number) => void,
 ): ScopeReader {
+  let groups: Promise<GroupsInEntra> | undefined;
   let entra: Omit<PlanInputs, 'current'> | undefined;
 
-  const readEntra = async (current: CurrentState): Promise<Omit<PlanInputs, 'current'>> => {
+  const readGroups = async (): Promise<GroupsInEntra> => {
     const assigned = await directory.assignedGroups({ maxAgeSeconds: 0 });
     const groupIds = assigned.map((group) => group.id.toLowerCase());
-    const { members, users, incompleteGroups } = await readGroupMembers(
+    const members = await readGroupMembers(
       directory,
       groupIds,
       settings.sync.groupMembership,
       onProgress,
     );
+    return { assigned, groupIds, ...members };
+  };
+
+  const readEntra = async (
+    { assigned, groupIds, members, users, incompleteGroups }: GroupsInEntra,
+    current: CurrentState,
+  ): Promise<Omit<PlanInputs, 'current'>> => {
     // Team members the tables know but no complete group listed: ask Graph about them, so that
     // a deleted or disabled member (a manual one, or one who just left their groups) is brought
     // up to date. Users in no team at all are left to their next sign-in: looking them up on
@@ -63,9 +76,10 @@ export function tenantReader(
 
   return {
     async read() {
-      // The tables first: which team members Entra must be asked about depends on them.
-      const current = await repository.read(TENANT);
-      entra ??= await readEntra(current);
+      // The groups from Graph and the tables at once; only the unseen members depend on both.
+      groups ??= readGroups();
+      const [current, read] = await Promise.all([repository.read(TENANT), groups]);
+      entra ??= await readEntra(read, current);
       return { ...entra, current };
     },
   };
