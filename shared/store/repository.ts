@@ -4,11 +4,13 @@
  * keeps the run records, audit log and lease, and answers the read API's queries.
  */
 import type { CurrentState, TeamRecord, UserRecord, Stored, Team } from '../sync/model.js';
+import type { GuardHold } from '../sync/guard-hold.js';
 import type { Operation } from '../sync/operations.js';
 import type { RunRecord } from '../sync/run-records.js';
 import type { StateQuery } from '../sync/scope.js';
 import { applyOperations, type ApplyResult } from './apply-operations.js';
 import { assertValidKey } from './keys.js';
+import { readHold, writeHold } from './guard-hold.js';
 import { acquireLease, type Lease } from './lease.js';
 import { runAudit, writeAudit, type AuditEntry, type AuditRecord } from './audit-log.js';
 import { findRun, recentRuns, writeRun } from './run-log.js';
@@ -48,6 +50,10 @@ export interface Repository {
   /** A run's changes in plan order (held ones last), whichever format stored them. */
   runAudit(runId: string): Promise<AuditRecord[]>;
   acquireLease(holder: string, now: Date, durationMs: number): Promise<Lease>;
+  /** The removals the last full pass's guard held, if any (read by sign-ins). */
+  readHold(): Promise<GuardHold | undefined>;
+  /** Records what a full pass's guard held (undefined: nothing); writes only on a change. */
+  writeHold(hold: GuardHold | undefined): Promise<void>;
 
   /** Reads one page of each contract table (creating them if needed); answers their names. */
   probe(): Promise<readonly string[]>;
@@ -67,6 +73,8 @@ export function createRepository(tables: Tables): Repository {
     findRun: (runId) => findRun(tables, runId),
     runAudit: (runId) => runAudit(tables, runId),
     acquireLease: (holder, now, durationMs) => acquireLease(tables, holder, now, durationMs),
+    readHold: () => readHold(tables),
+    writeHold: (hold) => writeHold(tables, hold),
     async probe() {
       await Promise.all([
         tables.listPage('teams', { pageSize: 1 }),

@@ -2,12 +2,13 @@
  * The user scope's inputs (a sign-in): the user's profile and groups from Graph (or the
  * token's complete `groups` claim), then the user's partition and one row per team in view.
  * Graph failures stop here, before anything is written, so a throttled or failing Graph never
- * removes a membership.
+ * removes a membership; nor does a sign-in remove one the last full pass's guard held.
  */
 import type { Settings } from '../config/settings.js';
 import { SyncServiceError } from '../errors.js';
 import type { DirectoryReader } from '../graph/directory.js';
 import type { Repository } from '../store/index.js';
+import { holdsRemovalsOf, type GuardHold } from './guard-hold.js';
 import type { CurrentState, UserProfile } from './model.js';
 import type { PlanInputs, ScopeReader } from './plan-inputs.js';
 import type { DesiredState } from './planner.js';
@@ -51,11 +52,20 @@ async function readUserInEntra(
   };
 }
 
-/** The user belongs exactly to their assigned groups' teams among those in view. */
-function desiredFor(userId: string, entra: UserInEntra, current: CurrentState): DesiredState {
+/**
+ * The user belongs exactly to their assigned groups' teams among those in view, except that a
+ * team whose removals the guard holds is left as it is unless the user is to be added there.
+ */
+function desiredFor(
+  userId: string,
+  entra: UserInEntra,
+  current: CurrentState,
+  hold: GuardHold | undefined,
+): DesiredState {
   const members = new Map<string, ReadonlySet<string>>();
   for (const teamId of current.teams.keys()) {
-    members.set(teamId, entra.groups.has(teamId) ? new Set([userId]) : new Set());
+    if (entra.groups.has(teamId)) members.set(teamId, new Set([userId]));
+    else if (!holdsRemovalsOf(hold, teamId)) members.set(teamId, new Set());
   }
   return {
     scope: { kind: 'user', userId },
@@ -74,13 +84,12 @@ export function userReader(
 ): ScopeReader {
   let entra: UserInEntra | undefined;
   const inputs = async (known: UserInEntra): Promise<PlanInputs> => {
-    const current = await repository.read({
-      kind: 'user',
-      userId,
-      teamIds: new Set(known.groups.keys()),
-    });
+    const [current, hold] = await Promise.all([
+      repository.read({ kind: 'user', userId, teamIds: new Set(known.groups.keys()) }),
+      repository.readHold(),
+    ]);
     return {
-      desired: desiredFor(userId, known, current),
+      desired: desiredFor(userId, known, current, hold),
       current,
       groups: known.groups.size,
       incompleteGroups: [],
