@@ -173,7 +173,9 @@ interface StoredSet {
 
 function changesOf(entity: StoredEntity, count: number): AuditRecord[] {
   let joined = '';
-  for (let piece = 0; piece < count; piece += 1) joined += text(entity, `${PIECE_PREFIX}${piece}`);
+  for (let piece = 0; piece < count; piece += 1) {
+    joined += text(entity, `${PIECE_PREFIX}${piece}`) ?? '';
+  }
   const set = JSON.parse(joined) as StoredSet;
   const teamId = text(entity, 'teamId');
   return set.rows.map(([index, kind, outcome, reason, userId]) => ({
