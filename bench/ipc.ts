@@ -26,10 +26,12 @@ export class WorkerHandle {
 
   async call<T extends WorkerResult>(request: WorkerRequest): Promise<T> {
     const id = this.nextId++;
+    const started = Date.now();
     const reply = await new Promise<WorkerReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.child.send({ ...request, id });
     });
+    console.error(`    ${request.op}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (!reply.ok) throw new Error(`worker: ${reply.error}`);
     return reply.result as T;
   }
