@@ -8,11 +8,13 @@ import type { AssignedGroup, DirectoryReader } from './directory.js';
 interface Fetch {
   readonly startedAt: number;
   readonly groups: Promise<readonly AssignedGroup[]>;
-  inFlight: boolean;
 }
 
 class AssignedGroupsCache implements DirectoryReader {
-  private latest: Fetch | undefined;
+  /** The last list read. */
+  private current: Fetch | undefined;
+  /** A read in flight. */
+  private pending: Fetch | undefined;
 
   constructor(
     private readonly reader: DirectoryReader,
@@ -27,28 +29,34 @@ class AssignedGroupsCache implements DirectoryReader {
   assignedGroups(options?: { readonly maxAgeSeconds?: number }): Promise<readonly AssignedGroup[]> {
     const maxAgeMs = (options?.maxAgeSeconds ?? this.defaultMaxAgeSeconds) * 1000;
     const now = this.clock().getTime();
-    const latest = this.latest;
-    // A fetch still in flight is as fresh as anything a new one would bring: share it.
-    if (latest !== undefined && (latest.inFlight || now - latest.startedAt < maxAgeMs)) {
-      return latest.groups;
+    const current = this.current;
+    if (current !== undefined && now - current.startedAt < maxAgeMs) {
+      // Past half its life the list is read again behind this answer, so that under steady
+      // sign-ins nobody waits for the listing when it expires (at 5,000 groups it is 6 pages).
+      if (this.pending === undefined && now - current.startedAt >= maxAgeMs / 2) this.refresh(now);
+      return current.groups;
     }
+    // A read still in flight is as fresh as anything a new one would bring: share it.
+    return (this.pending ?? this.refresh(now)).groups;
+  }
+
+  private refresh(now: number): Fetch {
     const fetch: Fetch = {
       startedAt: now,
       groups: this.reader.assignedGroups({ maxAgeSeconds: 0 }),
-      inFlight: true,
     };
-    this.latest = fetch;
+    this.pending = fetch;
     void fetch.groups.then(
       () => {
-        fetch.inFlight = false;
+        if (this.pending === fetch) this.pending = undefined;
+        this.current = fetch;
       },
       () => {
-        fetch.inFlight = false;
         // A failure is not an answer to keep.
-        if (this.latest === fetch) this.latest = undefined;
+        if (this.pending === fetch) this.pending = undefined;
       },
     );
-    return fetch.groups;
+    return fetch;
   }
 
   servicePrincipalId(): Promise<string> {
