@@ -32,11 +32,9 @@ export async function readHold(tables: Tables): Promise<GuardHold | undefined> {
 
 function sameHold(a: GuardHold | undefined, b: GuardHold | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  if (a.teamIds === 'all' || b.teamIds === 'all') return a.teamIds === b.teamIds;
-  return (
-    a.teamIds.size === b.teamIds.size &&
-    [...a.teamIds].every((id) => b.teamIds !== 'all' && b.teamIds.has(id))
-  );
+  const [mine, theirs] = [a.teamIds, b.teamIds];
+  if (mine === 'all' || theirs === 'all') return mine === theirs;
+  return mine.size === theirs.size && [...mine].every((id) => theirs.has(id));
 }
 
 /** Records the hold a run left (undefined: none); the held run's id is kept with it. */
