@@ -39,9 +39,7 @@ export async function syncStatus(
     if (runId !== undefined) {
       const run = await repository.findRun(runId);
       if (run === undefined) throw new SyncServiceError('not_found', `No run ${runId}`);
-      const audit = (await repository.runAudit(runId)).map(
-        ({ partitionKey: _partition, etag: _etag, ...entry }) => entry,
-      );
+      const audit = await repository.runAudit(runId);
       return jsonResponse(200, { run, audit });
     }
     const [runs, delta, notifications] = await Promise.all([

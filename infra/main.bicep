@@ -84,7 +84,7 @@ param graphEndpoint string = 'https://graph.microsoft.com'
 param tablePrefix string = ''
 
 @description('SYNC_SCHEDULE: NCRONTAB schedule of the reconciliation (six fields, UTC).')
-param syncSchedule string = '0 */30 * * * *'
+param syncSchedule string = '0 0 */6 * * *'
 
 @description('DELTA_SCHEDULE: NCRONTAB schedule of the delta rounds (six fields, UTC).')
 param deltaSchedule string = '0 */5 * * * *'

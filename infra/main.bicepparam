@@ -34,7 +34,7 @@ param functionAppName = readEnvironmentVariable('FUNCTION_APP_NAME', '')
 param tablePrefix = readEnvironmentVariable('TABLE_PREFIX', '')
 
 // Sync behaviour.
-param syncSchedule = '0 */30 * * * *'
+param syncSchedule = '0 0 */6 * * *'
 param deltaSchedule = '0 */5 * * * *'
 param groupMembership = 'transitive'
 param maxMembershipRemovalsPerRun = 500

@@ -82,7 +82,8 @@ export interface Settings {
   };
 }
 
-export const DEFAULT_SYNC_SCHEDULE = '0 */30 * * * *';
+/** The full pass is the safety net; sign-ins, notifications and delta rounds keep teams fresh. */
+export const DEFAULT_SYNC_SCHEDULE = '0 0 */6 * * *';
 export const DEFAULT_DELTA_SCHEDULE = '0 */5 * * * *';
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 export const DEFAULT_GRAPH_ENDPOINT = 'https://graph.microsoft.com';

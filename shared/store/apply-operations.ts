@@ -45,5 +45,14 @@ export async function applyOperations(
       mine.find((result) => result.outcome === 'conflict')?.error;
     return { operation, outcome: outcomeOf(mine), writes: countsOf(owned), error };
   });
-  return { outcomes, rows: rowsAfter(basis, results) };
+  // Built on first use: a sign-in answers from it, a full pass never asks (at size M it would be
+  // a second copy of every row read).
+  let rows: CurrentState | undefined;
+  return {
+    outcomes,
+    get rows() {
+      rows ??= rowsAfter(basis, results);
+      return rows;
+    },
+  };
 }

@@ -46,24 +46,33 @@ export function userRecord(userId: string, entities: Iterable<StoredEntity>): Us
   return { userId, user, teams };
 }
 
-export function groupByPartition(entities: Iterable<StoredEntity>): Map<string, StoredEntity[]> {
-  const partitions = new Map<string, StoredEntity[]>();
-  for (const entity of entities) {
-    const group = partitions.get(entity.partitionKey);
-    if (group === undefined) partitions.set(entity.partitionKey, [entity]);
-    else group.push(entity);
+/**
+ * Folds a table read, page by page, into one record per partition, keeping only the records
+ * and the partition being read: the raw entities of a page are dropped once folded. Table
+ * Storage returns a table in partition order; a partition seen again (never, in practice) is
+ * handed back to be read on its own.
+ */
+export async function foldPartitions<R>(
+  source: AsyncIterable<StoredEntity>,
+  build: (partitionKey: string, entities: StoredEntity[]) => R,
+): Promise<{ readonly records: Map<string, R>; readonly unordered: Set<string> }> {
+  const records = new Map<string, R>();
+  const unordered = new Set<string>();
+  let key: string | undefined;
+  let entities: StoredEntity[] = [];
+  const close = () => {
+    if (key === undefined) return;
+    if (records.has(key)) unordered.add(key);
+    else records.set(key, build(key, entities));
+  };
+  for await (const entity of source) {
+    if (entity.partitionKey !== key) {
+      close();
+      key = entity.partitionKey;
+      entities = [];
+    }
+    entities.push(entity);
   }
-  return partitions;
-}
-
-export function teamRecords(entities: Iterable<StoredEntity>): Map<string, TeamRecord> {
-  return new Map(
-    [...groupByPartition(entities)].map(([teamId, group]) => [teamId, teamRecord(teamId, group)]),
-  );
-}
-
-export function userRecords(entities: Iterable<StoredEntity>): Map<string, UserRecord> {
-  return new Map(
-    [...groupByPartition(entities)].map(([userId, group]) => [userId, userRecord(userId, group)]),
-  );
+  close();
+  return { records, unordered };
 }

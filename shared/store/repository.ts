@@ -4,6 +4,7 @@
  * keeps the run records, audit log and lease, and answers the read API's queries.
  */
 import type { CurrentState, TeamRecord, UserRecord, Stored, Team, User } from '../sync/model.js';
+import type { GuardHold } from '../sync/guard-hold.js';
 import type { Operation } from '../sync/operations.js';
 import type { RunRecord } from '../sync/run-records.js';
 import type { StateQuery } from '../sync/scope.js';
@@ -24,11 +25,12 @@ import {
   type ReleaseRecord,
   type UserRowPage,
 } from './console-rows.js';
-import type { StoredEntity } from './entities.js';
 import { assertValidKey } from './keys.js';
+import { readHold, writeHold } from './guard-hold.js';
 import { acquireLease, type Lease, type LeaseName } from './lease.js';
 import { notificationState, type NotificationState } from './notification-state.js';
-import { findRun, recentRuns, runAudit, writeAudit, writeRun, type AuditEntry } from './run-log.js';
+import { runAudit, writeAudit, type AuditEntry, type AuditRecord } from './audit-log.js';
+import { findRun, recentRuns, writeRun } from './run-log.js';
 import { readState, readTeam, readUser } from './scope-reads.js';
 import { teamRowPage, teamRows, type TeamRowPage } from './team-rows.js';
 import type { Tables } from './tables.js';
@@ -40,7 +42,7 @@ export type {
   NotificationState,
   SubscriptionRecord,
 } from './notification-state.js';
-export type { AuditEntry } from './run-log.js';
+export type { AuditEntry, AuditRecord } from './audit-log.js';
 export type { CursorChanges } from './delta-cursors.js';
 export type { LeaseName } from './lease.js';
 export type { TeamRowPage } from './team-rows.js';
@@ -70,8 +72,8 @@ export interface Repository {
   writeAudit(runId: string, entries: readonly AuditEntry[]): Promise<void>;
   recentRuns(limit: number): Promise<RunRecord[]>;
   findRun(runId: string): Promise<RunRecord | undefined>;
-  /** A run's audit entries in plan order, as stored. */
-  runAudit(runId: string): Promise<StoredEntity[]>;
+  /** A run's changes in plan order (held ones last), whichever format stored them. */
+  runAudit(runId: string): Promise<AuditRecord[]>;
   /** The full pass's lease by default; `delta` keeps two delta rounds apart. */
   acquireLease(holder: string, now: Date, durationMs: number, name?: LeaseName): Promise<Lease>;
 
@@ -93,6 +95,10 @@ export interface Repository {
   userRows(userIds: readonly string[]): Promise<Map<string, Stored<User>>>;
   writeRelease(release: ReleaseRecord): Promise<void>;
   recentReleases(limit: number): Promise<ReleaseRecord[]>;
+  /** The removals the last full pass's guard held, if any (read by sign-ins). */
+  readHold(): Promise<GuardHold | undefined>;
+  /** Records what a full pass's guard held (undefined: nothing); writes only on a change. */
+  writeHold(hold: GuardHold | undefined): Promise<void>;
 
   /** Reads one page of each contract table (creating them if needed); answers their names. */
   probe(): Promise<readonly string[]>;
@@ -122,6 +128,8 @@ export function createRepository(tables: Tables): Repository {
     userRows: (userIds) => userRows(tables, userIds),
     writeRelease: (release) => writeRelease(tables, release),
     recentReleases: (limit) => recentReleases(tables, limit),
+    readHold: () => readHold(tables),
+    writeHold: (hold) => writeHold(tables, hold),
     async probe() {
       await Promise.all([
         tables.listPage('teams', { pageSize: 1 }),

@@ -1,9 +1,8 @@
 /**
- * Run records (`SyncRuns`, newest first) and the audit log (`SyncAudit`, one entry per change,
- * partitioned by run) as entities, and the queries that read them back.
+ * Run records (`SyncRuns`, newest first) as entities, and the queries that read them back. The
+ * audit log is `audit-log.ts`.
  */
 import { odata } from '@azure/data-tables';
-import type { Operation } from '../sync/operations.js';
 import type {
   HeldChange,
   IncompleteGroup,
@@ -13,24 +12,12 @@ import type {
   RunTrigger,
 } from '../sync/run-records.js';
 import type { EntityProperties, StoredEntity } from './entities.js';
-import type { Tables, TableWrite } from './tables.js';
+import type { Tables } from './tables.js';
 
 const RUNS_PARTITION = 'runs';
 /** Table Storage caps a string property at 64 KiB; JSON lists are cut well below that. */
 const MAX_JSON_PROPERTY_CHARS = 30_000;
 const MAX_TICKS = 9_999_999_999_999;
-
-/**
- * A run's audit entries are spread over partitions of at most this many entries, so a large
- * first run writes them in parallel transactions instead of one ever-growing partition in series
- * (measured: 25,000 entries in one partition took 124 s on Azurite, 93% of the run).
- */
-export const AUDIT_ENTRIES_PER_PARTITION = 1000;
-
-export interface AuditEntry {
-  readonly operation: Operation;
-  readonly outcome: string;
-}
 
 /** Newest first in the table: the row key counts down from the run's start. */
 function runRowKey(record: RunRecord): string {
@@ -132,39 +119,6 @@ export function runFromEntity(entity: StoredEntity): RunRecord {
   };
 }
 
-function auditPartition(runId: string, index: number): string {
-  return `${runId}~${String(Math.floor(index / AUDIT_ENTRIES_PER_PARTITION)).padStart(4, '0')}`;
-}
-
-/** One audit entry per change, in plan order, in the run's partitions `<runId>~0000`, `~0001`… */
-export function auditWrites(runId: string, entries: readonly AuditEntry[]): TableWrite[] {
-  return entries.map(({ operation, outcome }, index) => {
-    const teamId = 'teamId' in operation ? operation.teamId : undefined;
-    const userId = 'userId' in operation ? operation.userId : undefined;
-    return {
-      table: 'audit',
-      action: 'upsert',
-      partitionKey: auditPartition(runId, index),
-      rowKey: String(index).padStart(7, '0'),
-      properties: {
-        kind: operation.kind,
-        ...(teamId === undefined ? {} : { teamId }),
-        ...(userId === undefined ? {} : { userId }),
-        reason: operation.reason,
-        outcome,
-      },
-    };
-  });
-}
-
-export async function writeAudit(
-  tables: Tables,
-  runId: string,
-  entries: readonly AuditEntry[],
-): Promise<void> {
-  await tables.applyWrites(auditWrites(runId, entries));
-}
-
 export async function writeRun(tables: Tables, record: RunRecord): Promise<void> {
   const report = await tables.applyWrites([
     {
@@ -195,12 +149,4 @@ export async function findRun(tables: Tables, runId: string): Promise<RunRecord 
   });
   const entity = page.entities[0];
   return entity === undefined ? undefined : runFromEntity(entity);
-}
-
-export async function runAudit(tables: Tables, runId: string): Promise<StoredEntity[]> {
-  // Every `<runId>~NNNN` partition: ':' sorts right after the digits.
-  const filter = odata`PartitionKey ge ${`${runId}~`} and PartitionKey lt ${`${runId}~:`}`;
-  const entries: StoredEntity[] = [];
-  for await (const entity of tables.listEntities('audit', filter)) entries.push(entity);
-  return entries;
 }

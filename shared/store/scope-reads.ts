@@ -3,16 +3,21 @@ import type { CurrentState, TeamRecord, UserRecord } from '../sync/model.js';
 import type { StateQuery } from '../sync/scope.js';
 import { memberRowKey, TEAM_ROW, type StoredEntity } from './entities.js';
 import { mapPooled } from './pool.js';
-import { teamRecord, teamRecords, userRecord, userRecords } from './records.js';
+import { foldPartitions, teamRecord, userRecord } from './records.js';
 import type { Tables } from './tables.js';
 
 /** Partitions read at once by a `groups` read. */
 const PARTITION_READ_CONCURRENCY = 16;
 
-async function collect(source: AsyncIterable<StoredEntity>): Promise<StoredEntity[]> {
-  const entities: StoredEntity[] = [];
-  for await (const entity of source) entities.push(entity);
-  return entities;
+/** A whole table as records, read page by page (see foldPartitions). */
+async function readTable<R>(
+  tables: Tables,
+  role: 'teams' | 'users',
+  build: (partitionKey: string, entities: Iterable<StoredEntity>) => R,
+): Promise<Map<string, R>> {
+  const { records, unordered } = await foldPartitions(tables.listEntities(role), build);
+  for (const key of unordered) records.set(key, build(key, await tables.readPartition(role, key)));
+  return records;
 }
 
 export async function readTeam(tables: Tables, teamId: string): Promise<TeamRecord> {
@@ -79,10 +84,10 @@ export async function readState(tables: Tables, query: StateQuery): Promise<Curr
       return readGroupsScope(tables, query.teamIds, query.userIds);
     case 'tenant': {
       const [teams, users] = await Promise.all([
-        collect(tables.listEntities('teams')),
-        collect(tables.listEntities('users')),
+        readTable(tables, 'teams', teamRecord),
+        readTable(tables, 'users', userRecord),
       ]);
-      return { teams: teamRecords(teams), users: userRecords(users) };
+      return { teams, users };
     }
   }
 }

@@ -188,14 +188,24 @@ export class Tables {
     return entities;
   }
 
-  /** Every entity of a table (or those matching an OData filter), all pages. */
+  /**
+   * Every entity of a table (or those matching an OData filter), all pages. The next page is
+   * asked for while the caller works through this one: two pages in memory at most.
+   */
   async *listEntities(role: TableRole, filter?: string): AsyncGenerator<StoredEntity> {
-    let continuationToken: string | undefined;
-    do {
-      const page = await this.listPage(role, { filter, continuationToken });
+    let page = await this.listPage(role, { filter });
+    for (;;) {
+      const { continuationToken } = page;
+      const next =
+        continuationToken === undefined
+          ? undefined
+          : this.listPage(role, { filter, continuationToken });
+      // A caller that stops early never awaits it: its failure is not an unhandled rejection.
+      next?.catch(() => undefined);
       yield* page.entities;
-      continuationToken = page.continuationToken;
-    } while (continuationToken !== undefined);
+      if (next === undefined) return;
+      page = await next;
+    }
   }
 
   async listPage(

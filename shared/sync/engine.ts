@@ -131,12 +131,14 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
           allowEmptyAssignments: options.allowEmptyAssignments ?? false,
           holdEmptiedTeamsFrom: scope.kind === 'groups' ? GROUPS_SCOPE_EMPTY_TEAM_GUARD : undefined,
         });
-        const result = (rows: CurrentState): SyncResult => ({
+        const result = (rowsAfter: () => CurrentState): SyncResult => ({
           desired: inputs.desired,
           plan,
           outcomes,
           summary: summarise(outcomes, plan.held),
-          rows,
+          get rows() {
+            return rowsAfter();
+          },
           groups: inputs.groups,
           incompleteGroups: inputs.incompleteGroups,
         });
@@ -145,17 +147,17 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
           for (const operation of plan.operations) {
             outcomes.push({ operation, outcome: 'planned', writes: NO_WRITES });
           }
-          return result(inputs.current);
+          return result(() => inputs.current);
         }
         await options.beforeWrite?.();
         const applied = await repository.apply(plan.operations, inputs.current);
         outcomes.push(...applied.outcomes);
-        if (options.untilSettled !== true) return result(applied.rows);
+        if (options.untilSettled !== true) return result(() => applied.rows);
 
         const failed = applied.outcomes.find((outcome) => outcome.outcome === 'failed');
         if (failed?.error !== undefined) throw failed.error;
         if (!applied.outcomes.some((outcome) => outcome.outcome === 'conflict')) {
-          return result(applied.rows);
+          return result(() => applied.rows);
         }
         if (attempt >= MAX_ATTEMPTS) {
           throw new SyncServiceError(

@@ -6,6 +6,7 @@
 import { describeError, isServiceError } from '../errors.js';
 import type { Services } from '../services.js';
 import { createSyncEngine } from './engine.js';
+import { holdOf } from './guard-hold.js';
 import type { Plan } from './planner.js';
 import {
   heldChange,
@@ -100,6 +101,8 @@ export async function reconcile(
         ...result.outcomes,
         ...plan.held.map((operation) => ({ operation, outcome: 'held' })),
       ]);
+      // A partial read holds what it held; one that saw everything may also release the hold.
+      await repository.writeHold(holdOf(runId, plan.held));
       await repository.writeRun(record);
     }
     return { record, plan };

@@ -1,19 +1,24 @@
 /**
- * The tenant scope's inputs: all of the tables, then every assigned group's members from
- * Graph, the users assigned directly, the team members no complete group listed, and the
- * roles the app's assignments give them.
+ * The tenant scope's inputs: all of the tables and, at the same time, every assigned group's
+ * members from Graph; then the team members no complete group listed, the users assigned
+ * directly, and the roles the app's assignments give them.
  */
 import type { Settings } from '../config/settings.js';
 import type { DirectoryReader, EntraUser } from '../graph/directory.js';
 import type { Repository } from '../store/index.js';
-import { readAppAccess, rolesFromAssignments } from './entra-roles.js';
-import { readGroupMembers } from './group-members.js';
+import { readAppAccess, rolesFromAssignments, type AppAccess } from './entra-roles.js';
+import { readGroupMembers, type DesiredMembers } from './group-members.js';
 import type { CurrentState } from './model.js';
 import type { PlanInputs, ScopeReader } from './plan-inputs.js';
 import type { DesiredState } from './planner.js';
 import { profileFromEntra } from './profile.js';
 
 const TENANT = { kind: 'tenant' } as const;
+
+interface GroupsInEntra extends DesiredMembers {
+  readonly access: AppAccess;
+  readonly groupIds: readonly string[];
+}
 
 /** Members of some team whom Entra has not been asked about yet. */
 function knownTeamMembers(current: CurrentState): string[] {
@@ -28,18 +33,25 @@ export function tenantReader(
   settings: Settings,
   onProgress?: (groupsDone: number, groupsTotal: number) => void,
 ): ScopeReader {
+  let groups: Promise<GroupsInEntra> | undefined;
   let entra: Omit<PlanInputs, 'current'> | undefined;
 
-  const readEntra = async (current: CurrentState): Promise<Omit<PlanInputs, 'current'>> => {
+  const readGroups = async (): Promise<GroupsInEntra> => {
     const access = await readAppAccess(directory, { maxAgeSeconds: 0 });
-    const assigned = access.assignments.groups;
-    const groupIds = assigned.map((group) => group.id.toLowerCase());
-    const { members, users, incompleteGroups } = await readGroupMembers(
+    const groupIds = access.assignments.groups.map((group) => group.id.toLowerCase());
+    const members = await readGroupMembers(
       directory,
       groupIds,
       settings.sync.groupMembership,
       onProgress,
     );
+    return { access, groupIds, ...members };
+  };
+
+  const readEntra = async (
+    { access, groupIds, members, users, incompleteGroups }: GroupsInEntra,
+    current: CurrentState,
+  ): Promise<Omit<PlanInputs, 'current'>> => {
     // Team members the tables know but no complete group listed: ask Graph about them, so that
     // a deleted or disabled member (a manual one, or one who just left their groups) is brought
     // up to date. Users in no team at all are left to their next sign-in: looking them up on
@@ -66,7 +78,10 @@ export function tenantReader(
     const desired: DesiredState = {
       scope: TENANT,
       assignedGroups: new Map(
-        assigned.map((group) => [group.id.toLowerCase(), { displayName: group.displayName }]),
+        access.assignments.groups.map((group) => [
+          group.id.toLowerCase(),
+          { displayName: group.displayName },
+        ]),
       ),
       members,
       users,
@@ -82,9 +97,10 @@ export function tenantReader(
 
   return {
     async read() {
-      // The tables first: which team members Entra must be asked about depends on them.
-      const current = await repository.read(TENANT);
-      entra ??= await readEntra(current);
+      // The groups from Graph and the tables at once; only the unseen members depend on both.
+      groups ??= readGroups();
+      const [current, read] = await Promise.all([repository.read(TENANT), groups]);
+      entra ??= await readEntra(read, current);
       return { ...entra, current };
     },
   };

@@ -5,7 +5,7 @@
  * through a group is refused here (`not_assigned`, unless SIGN_IN_USERS=any), before anything
  * is read from the tables or written.
  * Graph failures stop here, before anything is written, so a throttled or failing Graph never
- * removes a membership.
+ * removes a membership; nor does a sign-in remove one the last full pass's guard held.
  */
 import type { Settings } from '../config/settings.js';
 import { SyncServiceError } from '../errors.js';
@@ -17,6 +17,7 @@ import {
   rolesFromClaim,
   type EntraRoles,
 } from './entra-roles.js';
+import { holdsRemovalsOf, type GuardHold } from './guard-hold.js';
 import type { CurrentState, UserProfile } from './model.js';
 import type { PlanInputs, ScopeReader } from './plan-inputs.js';
 import type { DesiredState } from './planner.js';
@@ -75,11 +76,20 @@ async function readUserInEntra(
   };
 }
 
-/** The user belongs exactly to their assigned groups' teams among those in view. */
-function desiredFor(userId: string, entra: UserInEntra, current: CurrentState): DesiredState {
+/**
+ * The user belongs exactly to their assigned groups' teams among those in view, except that a
+ * team whose removals the guard holds is left as it is unless the user is to be added there.
+ */
+function desiredFor(
+  userId: string,
+  entra: UserInEntra,
+  current: CurrentState,
+  hold: GuardHold | undefined,
+): DesiredState {
   const members = new Map<string, ReadonlySet<string>>();
   for (const teamId of current.teams.keys()) {
-    members.set(teamId, entra.groups.has(teamId) ? new Set([userId]) : new Set());
+    if (entra.groups.has(teamId)) members.set(teamId, new Set([userId]));
+    else if (!holdsRemovalsOf(hold, teamId)) members.set(teamId, new Set());
   }
   return {
     scope: { kind: 'user', userId },
@@ -107,13 +117,12 @@ export function userReader(
 ): ScopeReader {
   let entra: UserInEntra | undefined;
   const inputs = async (known: UserInEntra): Promise<PlanInputs> => {
-    const current = await repository.read({
-      kind: 'user',
-      userId,
-      teamIds: new Set(known.groups.keys()),
-    });
+    const [current, hold] = await Promise.all([
+      repository.read({ kind: 'user', userId, teamIds: new Set(known.groups.keys()) }),
+      repository.readHold(),
+    ]);
     return {
-      desired: desiredFor(userId, known, current),
+      desired: desiredFor(userId, known, current, hold),
       current,
       groups: known.groups.size,
       incompleteGroups: [],

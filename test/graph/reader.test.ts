@@ -237,6 +237,22 @@ describe('the assigned-groups cache', () => {
     expect(routeCount(sim, ASSIGNED)).toBe(3);
   });
 
+  it('reads the list again behind an answer past half its life, so nobody waits at expiry', async () => {
+    let now = new Date('2026-11-30T10:00:00Z');
+    const reader = createDirectoryReader(
+      settingsFor(sim, { ASSIGNED_GROUPS_CACHE_SECONDS: '30' }),
+      { clock: () => now },
+    );
+    expect(await reader.assignedGroups()).toHaveLength(1);
+    sim.admin.assignGroup(S.prodTeam);
+    now = new Date('2026-11-30T10:00:20Z');
+    // Still the cached list, but a fresh one is on its way.
+    expect(await reader.assignedGroups()).toHaveLength(1);
+    now = new Date('2026-11-30T10:00:40Z');
+    expect(await reader.assignedGroups()).toHaveLength(2);
+    expect(routeCount(sim, ASSIGNED)).toBe(2);
+  });
+
   it('shares one read between concurrent callers, and keeps nothing when set to 0', async () => {
     const reader = readerFor(sim);
     await Promise.all([reader.assignedGroups(), reader.assignedGroups()]);

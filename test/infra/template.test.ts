@@ -162,7 +162,7 @@ describe('compiled infra/main.bicep', () => {
     const passed = objectAt(moduleNamed(template, 'functionApp').parameters, 'settings');
     const parameters = objectAt(template.json, 'parameters');
     const defaults: Record<string, unknown> = {
-      syncSchedule: '0 */30 * * * *',
+      syncSchedule: '0 0 */6 * * *',
       deltaSchedule: '0 */5 * * * *',
       groupMembership: 'transitive',
       maxMembershipRemovalsPerRun: 500,

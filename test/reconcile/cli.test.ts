@@ -81,7 +81,7 @@ describe('npm run sync', () => {
     );
 
     // Grouped by kind: the team first, then the users, then the memberships.
-    const kinds = lines.slice(2, -1).map((line) => line.trim().split(/\s+/)[0]);
+    const kinds = lines.slice(2, -1).map((line) => line.trim().split(/\s+/)[0] ?? '');
     expect(kinds).toEqual([...kinds].sort((a, b) => KINDS.indexOf(a) - KINDS.indexOf(b)));
 
     // --summary: counts per kind, no line per change.

@@ -1,8 +1,8 @@
 /**
  * The big cases, once each: 1,200 assigned groups (two pages of assignments, 60 `$batch`
  * requests) and a 5,000-member group (six pages of 999), each in a generated tenant of its own.
- * Azurite slows down as a partition grows (the run's audit partition gets one entry per change:
- * about 10,000 for the big group), so these tests get more than the default timeout.
+ * Azurite slows down as a partition grows (the big group's team partition holds 5,000 members),
+ * so these tests get more than the default timeout.
  */
 import { describe, expect, it } from 'vitest';
 import { generateTenant, type GenerateTenantOptions } from '../../dev/tenant/generate.js';

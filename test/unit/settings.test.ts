@@ -52,7 +52,7 @@ describe('settings', () => {
     });
     expect(settings.tables).toEqual({ kind: 'azurite', prefix: '' });
     expect(settings.sync).toEqual({
-      schedule: '0 */30 * * * *',
+      schedule: '0 0 */6 * * *',
       deltaSchedule: '0 */5 * * * *',
       groupMembership: 'transitive',
       maxMembershipRemovalsPerRun: 500,
@@ -208,7 +208,7 @@ mishikallm_settings:
 
   it('treats blank app settings as unset', () => {
     expect(loadSettings({ ...base, SYNC_SCHEDULE: '  ', TABLE_PREFIX: '' }).sync.schedule).toBe(
-      '0 */30 * * * *',
+      '0 0 */6 * * *',
     );
   });
 

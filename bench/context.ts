@@ -1,0 +1,135 @@
+/** What every phase works with: the tenant, the two workers, the tables' environment. */
+import type { SimulatedTenant } from '../dev/tenant/server.js';
+import { createPrng } from '../dev/tenant/generate.js';
+import type { TableWrite } from '../shared/store/tables.js';
+import type { WorkerHandle } from './ipc.js';
+import type { bareWrites, SignInInput, Timing } from './floors.js';
+import type { BenchOptions } from './sizes.js';
+import { changeMemberships, transitiveMembers, unionOf } from './tenant.js';
+import type { FullPassMeasure, SignInsMeasure } from './worker.js';
+
+const FLOOR_PREFIX = 'BenchFloor';
+
+export class BenchContext {
+  readonly expect: {
+    before?: ReadonlyMap<string, ReadonlySet<string>>;
+    removals?: number;
+    additions?: number;
+    newUsers?: number;
+  } = {};
+  private floorConcurrency = 8;
+  private guard: number | undefined;
+  private signInUsers: string[] | undefined;
+
+  constructor(
+    readonly options: BenchOptions,
+    readonly sim: SimulatedTenant,
+    readonly env: Record<string, string>,
+    private readonly service: WorkerHandle,
+    private readonly floor: WorkerHandle,
+  ) {}
+
+  fullPass(capture: boolean): Promise<FullPassMeasure> {
+    const guard = this.guard;
+    this.guard = undefined;
+    return this.service.call<FullPassMeasure>({
+      op: 'full-pass',
+      env: this.env,
+      capture,
+      ...(guard === undefined ? {} : { maxMembershipRemovals: guard }),
+    });
+  }
+
+  bareGraph(): Promise<Timing> {
+    return this.floor.call<Timing>({ op: 'bare-graph', env: this.env });
+  }
+
+  bareRead(keep: boolean): Promise<Timing> {
+    return this.floor.call<Timing>({ op: 'bare-read', env: this.env, keep });
+  }
+
+  async bareWrites(): Promise<Awaited<ReturnType<typeof bareWrites>>> {
+    const result = await this.floor.call<Awaited<ReturnType<typeof bareWrites>>>({
+      op: 'bare-writes',
+      env: this.env,
+      prefix: FLOOR_PREFIX,
+    });
+    this.floorConcurrency = result.concurrency;
+    return result;
+  }
+
+  bareReplay(writes: readonly TableWrite[]): Promise<Timing> {
+    return this.floor.call<Timing>({
+      op: 'bare-replay',
+      env: this.env,
+      prefix: FLOOR_PREFIX,
+      writes,
+      concurrency: this.floorConcurrency,
+    });
+  }
+
+  /** Removes and adds about `--change` of the memberships; the next pass's guard sits above. */
+  changeMemberships(): void {
+    const before = transitiveMembers(this.sim.admin.getState());
+    changeMemberships(this.sim, createPrng(`${this.options.seed}/changes`), this.options.change);
+    const after = transitiveMembers(this.sim.admin.getState());
+    let additions = 0;
+    let removals = 0;
+    for (const [groupId, now] of after) {
+      const was = before.get(groupId) ?? new Set<string>();
+      for (const id of now) if (!was.has(id)) additions += 1;
+      for (const id of was) if (!now.has(id)) removals += 1;
+    }
+    this.expect.before = before;
+    this.expect.removals = removals;
+    this.expect.additions = additions;
+    const known = unionOf(before);
+    this.expect.newUsers = [...unionOf(after)].filter((id) => !known.has(id)).length;
+    this.guard = removals + 1;
+  }
+
+  /** The same random enabled members each round, each with a fresh token. */
+  private async signInInputs(): Promise<SignInInput[]> {
+    if (this.signInUsers === undefined) {
+      const state = this.sim.admin.getState();
+      const enabled = new Set(
+        state.users.filter((user) => user.accountEnabled).map((user) => user.id),
+      );
+      const candidates = [...unionOf(transitiveMembers(state))]
+        .filter((id) => enabled.has(id))
+        .sort();
+      const rand = createPrng(`${this.options.seed}/signins`);
+      for (let i = candidates.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [candidates[i], candidates[j]] = [candidates[j] ?? '', candidates[i] ?? ''];
+      }
+      this.signInUsers = candidates.slice(0, this.options.signIns);
+    }
+    return Promise.all(
+      this.signInUsers.map(async (userId) => ({
+        userId,
+        token: await this.sim.issueToken({ userId }),
+      })),
+    );
+  }
+
+  async signIns(): Promise<SignInsMeasure> {
+    const inputs = await this.signInInputs();
+    return this.service.call<SignInsMeasure>({
+      op: 'sign-ins',
+      env: this.env,
+      inputs,
+      concurrency: this.options.concurrency,
+    });
+  }
+
+  async bareSignIns(): Promise<{ latenciesMs: number[]; ms: number; tableReads: number }> {
+    const inputs = await this.signInInputs();
+    return this.floor.call({
+      op: 'bare-sign-ins',
+      env: this.env,
+      inputs,
+      concurrency: this.options.concurrency,
+    });
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * The benchmark's worker processes. The service worker runs nothing but the service's code (a
+ * full pass, sign-ins with their token check) and counts beneath it; the floor worker, a
+ * process of its own so its memory never shows in the service's, does the same work bare.
+ */
+import { performance } from 'node:perf_hooks';
+import { validateEntraToken } from '../shared/auth/index.js';
+import { loadSettings } from '../shared/config/settings.js';
+import { createDirectoryReader } from '../shared/graph/index.js';
+import { createServices, type Services } from '../shared/services.js';
+import { createRepository, tableClientFactory } from '../shared/store/index.js';
+import type { TableWrite } from '../shared/store/tables.js';
+import { reconcile } from '../shared/sync/reconcile.js';
+import type { RunSummary } from '../shared/sync/run-records.js';
+import { syncSignedInUser } from '../shared/sync/sign-in.js';
+import {
+  captured,
+  CountingTables,
+  countedSleep,
+  emptyTraffic,
+  inOwnContext,
+  phase,
+  RssSampler,
+  timedDirectory,
+  type Traffic,
+} from './counters.js';
+import {
+  bareGraphPass,
+  bareRead,
+  bareReplay,
+  bareSignIns,
+  bareWrites,
+  graphEnv,
+  type Partitions,
+  type SignInInput,
+  type Timing,
+} from './floors.js';
+
+export type WorkerRequest =
+  | {
+      readonly op: 'full-pass';
+      readonly env: Record<string, string>;
+      readonly maxMembershipRemovals?: number;
+      readonly capture: boolean;
+    }
+  | {
+      readonly op: 'sign-ins';
+      readonly env: Record<string, string>;
+      readonly inputs: readonly SignInInput[];
+      readonly concurrency: number;
+    }
+  | { readonly op: 'bare-read'; readonly env: Record<string, string>; readonly keep: boolean }
+  | { readonly op: 'bare-writes'; readonly env: Record<string, string>; readonly prefix: string }
+  | {
+      readonly op: 'bare-replay';
+      readonly env: Record<string, string>;
+      readonly prefix: string;
+      readonly writes: readonly TableWrite[];
+      readonly concurrency: number;
+    }
+  | { readonly op: 'bare-graph'; readonly env: Record<string, string> }
+  | {
+      readonly op: 'bare-sign-ins';
+      readonly env: Record<string, string>;
+      readonly inputs: readonly SignInInput[];
+      readonly concurrency: number;
+    };
+
+export interface FullPassMeasure {
+  readonly wallMs: number;
+  readonly outcome: string;
+  readonly summary: RunSummary | undefined;
+  readonly holdReason: string | undefined;
+  readonly traffic: Traffic;
+  readonly peakRssBytes: number;
+  readonly writes: readonly TableWrite[];
+}
+
+export interface SignInRecord {
+  readonly userId: string;
+  readonly ms: number;
+  readonly tokenMs: number;
+  readonly tableWrites: number;
+  readonly traffic: Traffic;
+}
+
+export interface SignInsMeasure {
+  readonly wallMs: number;
+  readonly signIns: readonly SignInRecord[];
+  readonly graphRequests: number;
+  readonly usersCreated: number;
+  readonly teamsCreated: number;
+  readonly membershipsAdded: number;
+  readonly membershipsRemoved: number;
+  readonly errors: readonly string[];
+  readonly peakRssBytes: number;
+}
+
+export type WorkerResult =
+  | FullPassMeasure
+  | SignInsMeasure
+  | Timing
+  | Awaited<ReturnType<typeof bareWrites>>
+  | Awaited<ReturnType<typeof bareSignIns>>;
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}
+
+const servicesByPrefix = new Map<string, Services>();
+function servicesFor(env: Record<string, string>): Services {
+  const prefix = env.TABLE_PREFIX ?? '';
+  let services = servicesByPrefix.get(prefix);
+  if (services === undefined) {
+    const settings = loadSettings(env);
+    services = createServices(settings, {
+      repository: createRepository(
+        new CountingTables(
+          tableClientFactory(settings.tables, settings.entra.managedIdentityClientId),
+          settings.tables.prefix,
+        ),
+      ),
+      createDirectory: (options) =>
+        timedDirectory(createDirectoryReader(settings, { ...options, sleep: countedSleep })),
+    });
+    servicesByPrefix.set(prefix, services);
+  }
+  return services;
+}
+
+async function fullPass(
+  request: Extract<WorkerRequest, { op: 'full-pass' }>,
+): Promise<FullPassMeasure> {
+  const services = servicesFor(request.env);
+  phase.traffic = emptyTraffic();
+  captured.enabled = request.capture;
+  captured.writes = [];
+  const rss = new RssSampler();
+  const started = performance.now();
+  const { record } = await reconcile(services, {
+    trigger: 'cli',
+    ...(request.maxMembershipRemovals === undefined
+      ? {}
+      : { maxMembershipRemovals: request.maxMembershipRemovals }),
+  });
+  const wallMs = performance.now() - started;
+  captured.enabled = false;
+  const writes = captured.writes;
+  captured.writes = [];
+  return {
+    wallMs,
+    outcome: record.outcome,
+    summary: record.summary,
+    holdReason: record.holdReason,
+    traffic: phase.traffic,
+    peakRssBytes: rss.stop(),
+    writes,
+  };
+}
+
+async function signIns(
+  request: Extract<WorkerRequest, { op: 'sign-ins' }>,
+): Promise<SignInsMeasure> {
+  const services = servicesFor(request.env);
+  phase.traffic = emptyTraffic();
+  const rss = new RssSampler();
+  const requestsBefore = services.directory.requestCount;
+  const records: SignInRecord[] = [];
+  const errors: string[] = [];
+  const made = { users: 0, teams: 0, added: 0, removed: 0 };
+  let next = 0;
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < request.inputs.length; index = next++) {
+      const input = request.inputs[index];
+      if (input === undefined) continue;
+      const traffic = emptyTraffic();
+      await inOwnContext(traffic, async () => {
+        const begun = performance.now();
+        try {
+          const { identity } = await validateEntraToken(input.token, {
+            settings: services.settings,
+            kind: 'any',
+          });
+          const tokenMs = performance.now() - begun;
+          const result = await syncSignedInUser(services, identity);
+          records.push({
+            userId: input.userId,
+            ms: performance.now() - begun,
+            tokenMs,
+            tableWrites: result.changes.tableWrites,
+            traffic,
+          });
+          if (result.user.created) made.users += 1;
+          made.teams += result.changes.teamsCreated.length;
+          made.added += result.changes.membershipsAdded.length;
+          made.removed += result.changes.membershipsRemoved.length;
+        } catch (error) {
+          errors.push(describe(error));
+        }
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: request.concurrency }, worker));
+  return {
+    wallMs: performance.now() - started,
+    signIns: records,
+    graphRequests: services.directory.requestCount - requestsBefore,
+    usersCreated: made.users,
+    teamsCreated: made.teams,
+    membershipsAdded: made.added,
+    membershipsRemoved: made.removed,
+    errors: errors.slice(0, 5).concat(errors.length > 5 ? [`… ${errors.length} in all`] : []),
+    peakRssBytes: rss.stop(),
+  };
+}
+
+/** The entities the floor worker read last, for the write floor that follows. */
+let lastRead: Partitions = new Map();
+
+async function handle(request: WorkerRequest): Promise<WorkerResult> {
+  const connection = request.env.TABLES_CONNECTION_STRING ?? '';
+  const prefix = request.env.TABLE_PREFIX ?? '';
+  switch (request.op) {
+    case 'full-pass':
+      return fullPass(request);
+    case 'sign-ins':
+      return signIns(request);
+    case 'bare-read': {
+      const read = await bareRead(connection, prefix, request.keep);
+      lastRead = read.partitions;
+      return { ms: read.ms, entities: read.entities, requests: read.requests };
+    }
+    case 'bare-writes': {
+      const written = await bareWrites(connection, request.prefix, lastRead);
+      lastRead = new Map();
+      return written;
+    }
+    case 'bare-replay':
+      return bareReplay(connection, request.prefix, request.writes, request.concurrency);
+    case 'bare-graph':
+      return bareGraphPass(graphEnv(request.env), request.env.GROUP_MEMBERSHIP !== 'direct');
+    case 'bare-sign-ins':
+      return bareSignIns(
+        connection,
+        prefix,
+        graphEnv(request.env),
+        request.inputs,
+        request.concurrency,
+      );
+  }
+}
+
+export type WorkerReply =
+  | { readonly id: number; readonly ok: true; readonly result: WorkerResult }
+  | { readonly id: number; readonly ok: false; readonly error: string };
+
+export function runWorker(): void {
+  // One request at a time: the launcher waits for each answer.
+  process.on('message', (message) => {
+    const { id, ...request } = message as WorkerRequest & { id: number };
+    handle(request).then(
+      (result) => process.send?.({ id, ok: true, result } satisfies WorkerReply),
+      (error: unknown) =>
+        process.send?.({ id, ok: false, error: describe(error) } satisfies WorkerReply),
+    );
+  });
+  process.on('disconnect', () => {
+    process.exit(0);
+  });
+}

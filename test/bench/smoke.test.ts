@@ -1,0 +1,59 @@
+/**
+ * The benchmark's smallest size, end to end: every phase runs beside its floor, every check
+ * passes and every ratio is in the JSON. A smoke test of the harness, not a measurement.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const BENCH = fileURLToPath(new URL('../../dist/bench/reconcile.js', import.meta.url));
+
+describe('npm run bench -- --size XS', () => {
+  it('runs every phase with its floor and writes every ratio', { timeout: 180_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-'));
+    try {
+      const out = join(dir, 'xs.json');
+      await promisify(execFile)(
+        process.execPath,
+        [BENCH, '--size', 'XS', '--signins', '20', '--out', out],
+        {
+          timeout: 170_000,
+        },
+      );
+      const report = JSON.parse(await readFile(out, 'utf8')) as {
+        ratios: Record<string, number>;
+        checks: { ok: boolean; name: string }[];
+        phases: { name: string; kind: string }[];
+        loadAverage: { start: number[] };
+      };
+      expect(report.checks.filter((check) => !check.ok)).toEqual([]);
+      expect(report.phases.map((phase) => phase.name)).toEqual([
+        'firstRun',
+        'firstSignIns',
+        'unchanged',
+        'unchangedSignIns',
+        'unchangedDelta',
+        'change',
+        'changeSignIns',
+        'changeDelta',
+      ]);
+      for (const name of [
+        'firstRun',
+        'firstSignIns',
+        'unchanged',
+        'unchangedSignIns',
+        'change',
+        'changeSignIns',
+      ]) {
+        expect(report.ratios[`${name}Ratio`]).toBeGreaterThan(0);
+      }
+      expect(report.loadAverage.start).toHaveLength(3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
