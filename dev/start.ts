@@ -9,7 +9,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { prepareLocalEnvironment, type LocalEnvironment } from './local-environment.js';
 import { stackBanner } from './stack/banner.js';
-import { readConfiguredSettings } from './stack/configured-settings.js';
+import { isSet, readConfiguredSettings } from './stack/configured-settings.js';
 import { portSetting, repositoryRoot, stackLocations } from './stack/locations.js';
 import { freePort, isPortFree } from './stack/ports.js';
 import {
@@ -95,9 +95,19 @@ const [command, args] =
   func !== undefined
     ? [func, ['start', '--port', String(port)]]
     : [process.execPath, [join(repositoryRoot, 'dist', 'dev', 'serve.js')]];
+// With the simulated tenant embedded, Graph's change notifications come to this stack's own
+// webhook (the tenant posts to loopback over http), so a change shows within seconds locally too.
+const notificationsLocal =
+  environment.tenant !== null && !isSet(environment.settings.NOTIFICATION_URL);
 const child = spawn(command, args, {
   cwd: repositoryRoot,
-  env: { ...environment.settings, PORT: String(port) },
+  env: {
+    ...environment.settings,
+    PORT: String(port),
+    ...(notificationsLocal
+      ? { NOTIFICATION_URL: `http://localhost:${port}/api/graph/notifications` }
+      : {}),
+  },
   stdio: 'inherit',
 });
 
@@ -134,5 +144,16 @@ const record: StackRecord = {
   tenant: environment.tenant,
   storage: environment.storage,
 };
+if (notificationsLocal) {
+  // The upkeep timer runs hourly: subscribe now, through the host's admin route, as an
+  // operator would with `func start`. The tenant checks the webhook before it agrees.
+  await fetch(`${url.replace('localhost', '127.0.0.1')}/admin/functions/subscriptionUpkeep`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"input":""}',
+  }).catch((error: unknown) => {
+    console.error(`npm start: could not subscribe to change notifications: ${message(error)}`);
+  });
+}
 writeStackFile(locations.stackFile, record);
 console.log(stackBanner(record, configured, locations));

@@ -88,7 +88,10 @@ describe('npm start, then the walkthrough from another terminal', () => {
 
     const first = await sync(dataDir);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/teams created 2/);
+    // The stack's own change notifications may have created the evals team already (its
+    // subscription's catch-up pass, then the add-member); the assignment is no group change,
+    // so that team is the sync's to create. Either way both exist after it, as below.
+    expect(first.stdout).toMatch(/teams created [12], renamed 0, archived 0/);
     const evals = await team(stack, S.evals);
     expect(evals?.members.map((member) => member.userId)).toContain(S.elif);
     const prod = await team(stack, S.prodTeam);
