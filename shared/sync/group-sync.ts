@@ -6,7 +6,8 @@
  */
 import type { Services } from '../services.js';
 import { createSyncEngine, type SyncResult } from './engine.js';
-import { heldChange, newRunId, type RunRecord, type RunTrigger } from './run-records.js';
+import { finishedRun } from './finished-run.js';
+import { newRunId, type RunRecord, type RunTrigger } from './run-records.js';
 
 export type GroupSyncDependencies = Pick<
   Services,
@@ -39,28 +40,7 @@ export async function syncGroups(
   if (!noteworthy) return { result, record: undefined };
 
   const runId = newRunId(startedAt);
-  const record: RunRecord = {
-    runId,
-    trigger,
-    startedAt: startedAt.toISOString(),
-    endedAt: clock().toISOString(),
-    outcome:
-      summary.failedWrites > 0 || incompleteGroups.length > 0
-        ? 'partial'
-        : plan.held.length > 0
-          ? 'held'
-          : 'succeeded',
-    summary: {
-      ...summary,
-      groups: result.groups,
-      incompleteGroups: incompleteGroups.length,
-      graphRequests: directory.requestCount,
-      durationMs: clock().getTime() - startedAt.getTime(),
-    },
-    holdReason: plan.holdReason,
-    held: plan.held.map(heldChange),
-    incompleteGroups,
-  };
+  const record = finishedRun(result, { runId, trigger, startedAt }, clock, directory.requestCount);
   await repository.writeAudit(runId, [
     ...result.outcomes,
     ...plan.held.map((operation) => ({ operation, outcome: 'held' as const })),

@@ -6,15 +6,10 @@
 import { describeError, isServiceError } from '../errors.js';
 import type { Services } from '../services.js';
 import { createSyncEngine } from './engine.js';
+import { finishedRun } from './finished-run.js';
 import { holdOf } from './guard-hold.js';
 import type { Plan } from './planner.js';
-import {
-  heldChange,
-  newRunId,
-  type RunRecord,
-  type RunSummary,
-  type RunTrigger,
-} from './run-records.js';
+import { newRunId, type RunRecord, type RunSummary, type RunTrigger } from './run-records.js';
 import { summarise } from './summary.js';
 
 export type ReconcileDependencies = Pick<
@@ -75,27 +70,13 @@ export async function reconcile(
       // Reading a large tenant under throttling can take long: write only while still holding.
       beforeWrite: lease && (() => lease.renew(clock())),
     });
-    const { plan, summary, incompleteGroups } = result;
-    const record: RunRecord = {
-      ...base,
-      endedAt: clock().toISOString(),
-      outcome:
-        summary.failedWrites > 0 || incompleteGroups.length > 0
-          ? 'partial'
-          : plan.held.length > 0
-            ? 'held'
-            : 'succeeded',
-      summary: {
-        ...summary,
-        groups: result.groups,
-        incompleteGroups: incompleteGroups.length,
-        graphRequests: directory.requestCount,
-        durationMs: clock().getTime() - startedAt.getTime(),
-      },
-      holdReason: plan.holdReason,
-      held: plan.held.map(heldChange),
-      incompleteGroups,
-    };
+    const { plan } = result;
+    const record = finishedRun(
+      result,
+      { runId, trigger: options.trigger, startedAt },
+      clock,
+      directory.requestCount,
+    );
     if (!dryRun) {
       await repository.writeAudit(runId, [
         ...result.outcomes,
