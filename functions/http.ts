@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import { type ErrorCode, SyncServiceError } from '../shared/errors.js';
+import { STRICT_TRANSPORT_SECURITY } from '../shared/security-headers.js';
 import { printable } from '../shared/printable.js';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -72,7 +73,12 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
   return {
     status,
     jsonBody: body,
-    headers: { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers },
+    headers: {
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'strict-transport-security': STRICT_TRANSPORT_SECURITY,
+      ...headers,
+    },
   } satisfies HttpResponseInit;
 }
 

@@ -3,6 +3,8 @@
  * script at all, styles only from the served stylesheet, never framed, never cached, and no
  * console URL (with its ids) leaked to another site in a Referer.
  */
+import { STRICT_TRANSPORT_SECURITY } from '../security-headers.js';
+
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "style-src 'self'",
@@ -20,5 +22,6 @@ export function htmlPageHeaders(): Record<string, string> {
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-store',
+    'strict-transport-security': STRICT_TRANSPORT_SECURITY,
   };
 }

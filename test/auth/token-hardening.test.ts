@@ -201,7 +201,10 @@ describe('a JSON answer', () => {
       errorResponse(new SyncServiceError('token_expired', 'The token expired.')),
       errorResponse(new Error('internal detail')),
     ]) {
-      expect(response.headers).toMatchObject({ 'x-content-type-options': 'nosniff' });
+      expect(response.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      });
     }
   });
 });

@@ -29,6 +29,7 @@ function expectSecurityHeaders(headers: Headers, where: string) {
   expect.soft(headers.get('x-content-type-options'), where).toBe('nosniff');
   expect.soft(headers.get('referrer-policy'), where).toBe('no-referrer');
   expect.soft(headers.get('cache-control'), where).toBe('no-store');
+  expect.soft(headers.get('strict-transport-security'), where).toMatch(/^max-age=31536000/);
   expect.soft(headers.get('content-type'), where).toMatch(/^text\/html/);
 }
 
