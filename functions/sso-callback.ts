@@ -63,7 +63,7 @@ export async function ssoCallback(
     cookies.push(
       await consoleSessionCookieFor({
         identity: completion.identity,
-        appRoles: completion.appRoles,
+        appRoles: completion.identity.roles ?? [],
         settings: services.settings,
         now: services.clock(),
       }),

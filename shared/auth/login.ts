@@ -116,8 +116,6 @@ export interface LoginCompletion<Result> {
   readonly location: string;
   readonly identity: SignedInIdentity;
   readonly result: Result;
-  /** The ID token's `roles` claim: who may administer the console (`isConsoleAdmin`). */
-  readonly appRoles: readonly string[];
 }
 
 // Errors that mean the user (or their admin's policy) said no, as opposed to a broken request.
@@ -222,9 +220,5 @@ export async function completeLogin<Result>(
     ...(input.keySet === undefined ? {} : { keySet: input.keySet }),
   });
   const result = await input.sync(validated.identity);
-  const roles = validated.claims.roles;
-  const appRoles = Array.isArray(roles)
-    ? roles.filter((role): role is string => typeof role === 'string')
-    : [];
-  return { location: session.returnTo, identity: validated.identity, result, appRoles };
+  return { location: session.returnTo, identity: validated.identity, result };
 }

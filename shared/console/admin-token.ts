@@ -10,13 +10,6 @@ import { SyncServiceError } from '../errors.js';
 import type { Clock } from '../services.js';
 import type { SignedInIdentity } from '../sync/identity.js';
 
-export function appRolesOf(claims: Record<string, unknown>): string[] {
-  const roles = claims.roles;
-  return Array.isArray(roles)
-    ? roles.filter((role): role is string => typeof role === 'string')
-    : [];
-}
-
 /** The admin the `Authorization` header names; 401 for a bad token, 403 for a non-admin. */
 export async function requireAdminBearer(
   authorization: string | null,
@@ -25,7 +18,7 @@ export async function requireAdminBearer(
 ): Promise<SignedInIdentity> {
   const token = bearerToken(authorization);
   const validated = await validateEntraToken(token, { settings, clock, kind: 'any' });
-  if (!isConsoleAdmin(appRolesOf(validated.claims), settings.access)) {
+  if (!isConsoleAdmin(validated.identity.roles ?? [], settings.access)) {
     throw new SyncServiceError(
       'forbidden',
       `The token's user holds no admin app role (${settings.access.consoleAdminRole} or a role mapped to proxy_admin).`,

@@ -1,4 +1,4 @@
-export { appRolesOf, requireAdminBearer } from './admin-token.js';
+export { requireAdminBearer } from './admin-token.js';
 export { CSRF_FIELD, checkCsrfToken, csrfTokenFor } from './csrf.js';
 export { CONTENT_SECURITY_POLICY, htmlPageHeaders } from './headers.js';
 export { escapeHtml, html, SafeHtml } from './html.js';
