@@ -6,8 +6,11 @@ import {
   builtInRoleIds
   defaultInternalUserParamsType
   defaultTeamParamsType
+  privateLinkTargetType
+  privateNetworkingType
   roleMappingsType
   tagsType
+  virtualNetworkIdOf
   withoutTrailingSlash
 } from 'types.bicep'
 
@@ -53,6 +56,11 @@ param logRetentionInDays int = 30
 
 @description('Turn on Key Vault purge protection (cannot be turned off again; the vault name stays reserved for 90 days after deletion).')
 param keyVaultPurgeProtection bool = true
+
+@description('''Private networking of storage and Key Vault. Off by default, for a first deployment: the Flex Consumption platform uploads each deployment package (azd deploy) to the deployment container from outside any virtual network, and operators reach the tables and the vault from their own machines; the network ACL default action is then Allow, and every request still needs a Microsoft Entra token with a data role (shared keys, anonymous blobs and vault access policies are off). On: a virtual network (or existingSubnets), the app's VNet integration, private endpoints for blob, table, queue and vault with private DNS zones linked to the network, and public network access Disabled on storage and Key Vault (default action Deny). docs/deploy.md, "Private networking".''')
+param privateNetworking privateNetworkingType = {
+  enabled: false
+}
 
 @description('ENTRA_TENANT_ID: tenant of the app registration and of the synced groups.')
 param entraTenantId string = tenant().tenantId
@@ -168,6 +176,76 @@ var keyVaultSecretNames = {
 // stays the same on every deployment, so the subscription is not recreated each time.
 var derivedClientState = '${guid(sessionSecret, 'graph-notification-client-state')}${guid(sessionSecret, 'graph-notification-client-state', '2')}'
 var groupSyncQueueName = 'group-sync'
+var publicNetworkAccess = privateNetworking.enabled ? 'Disabled' : 'Enabled'
+var createVirtualNetwork = privateNetworking.enabled && privateNetworking.?existingSubnets == null
+var storageAccountName = 'st${resourceToken}'
+var keyVaultName = 'kv-${resourceToken}'
+var virtualNetworkName = 'vnet-${resourceToken}'
+var subnetNames = {
+  app: 'app'
+  privateEndpoints: 'private-endpoints'
+}
+// Ids known before anything deploys, so that What-If and the loops below can evaluate them.
+var appSubnetId = !privateNetworking.enabled
+  ? ''
+  : privateNetworking.?existingSubnets.?appSubnetId ?? resourceId(
+      'Microsoft.Network/virtualNetworks/subnets',
+      virtualNetworkName,
+      subnetNames.app
+    )
+var privateEndpointSubnetId = !privateNetworking.enabled
+  ? ''
+  : privateNetworking.?existingSubnets.?privateEndpointSubnetId ?? resourceId(
+      'Microsoft.Network/virtualNetworks/subnets',
+      virtualNetworkName,
+      subnetNames.privateEndpoints
+    )
+// The Key Vault zone is privatelink.vaultcore.<suffix> where vault names end in .vault.<suffix>.
+var keyVaultPrivateDnsZoneName = 'privatelink${replace(environment().suffixes.keyvaultDns, '.vault.', '.vaultcore.')}'
+var privateLinkTargets privateLinkTargetType[] = concat(
+  map(['blob', 'table', 'queue'], service => {
+    name: service
+    resourceId: resourceId('Microsoft.Storage/storageAccounts', storageAccountName)
+    groupId: service
+    privateDnsZoneName: 'privatelink.${service}.${environment().suffixes.storage}'
+  }),
+  [
+    {
+      name: 'vault'
+      resourceId: resourceId('Microsoft.KeyVault/vaults', keyVaultName)
+      groupId: 'vault'
+      privateDnsZoneName: keyVaultPrivateDnsZoneName
+    }
+  ]
+)
+
+module network 'modules/network.bicep' = if (createVirtualNetwork) {
+  name: 'network'
+  params: {
+    name: virtualNetworkName
+    location: location
+    tags: allTags
+    addressPrefix: privateNetworking.?addressPrefix ?? '10.40.0.0/24'
+    appSubnetName: subnetNames.app
+    privateEndpointSubnetName: subnetNames.privateEndpoints
+  }
+}
+
+module privateLinks 'modules/privateLink.bicep' = [
+  for target in (privateNetworking.enabled ? privateLinkTargets : []): {
+    name: 'privateLink-${target.name}'
+    // The targets are named by id above, so the order is stated here.
+    dependsOn: [network, storage, keyVault]
+    params: {
+      name: 'pe-${target.name}-${resourceToken}'
+      location: location
+      tags: allTags
+      target: target
+      subnetId: privateEndpointSubnetId
+      virtualNetworkId: virtualNetworkIdOf(privateEndpointSubnetId)
+    }
+  }
+]
 
 module identity 'modules/identity.bicep' = {
   name: 'identity'
@@ -200,33 +278,43 @@ module monitoring 'modules/monitoring.bicep' = {
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   params: {
-    name: 'st${resourceToken}'
+    name: storageAccountName
     location: location
     tags: allTags
     skuName: storageSkuName
     deploymentContainerName: 'app-package-${resourceToken}'
     tableNames: ['${tablePrefix}Teams', '${tablePrefix}Users']
     queueNames: [groupSyncQueueName, '${groupSyncQueueName}-poison']
+    publicNetworkAccess: publicNetworkAccess
+    // Narrowest scopes the host and the SDKs allow (docs/security.md, "Network exposure and data roles"):
     roleAssignments: [
       {
+        // Account: the Functions host creates and uses containers of its own choosing
+        // (azure-webjobs-hosts: timer status and singleton leases; azure-webjobs-secrets: keys),
+        // and Microsoft documents AzureWebJobsStorage with this role on the account. It also
+        // covers the deployment container the platform reads packages from.
         roleDefinitionId: builtInRoleIds.storageBlobDataOwner
         principalId: identity.outputs.principalId
         principalType: 'ServicePrincipal'
         description: 'Functions host (AzureWebJobsStorage: timer leases, keys) and Flex Consumption deployment packages.'
       }
       {
+        // Account: the service creates its tables on first use (Create Table is a request to the
+        // account's Tables resource, not to a table), and the account holds only its tables.
         roleDefinitionId: builtInRoleIds.storageTableDataContributor
         principalId: identity.outputs.principalId
         principalType: 'ServicePrincipal'
-        description: 'The service\'s Teams, Users and bookkeeping tables.'
+        description: 'The service\'s Teams, Users and bookkeeping tables, created on first use.'
       }
+    ]
+    queueRoleAssignments: [
       {
-        // On the account: the queue trigger creates group-sync-poison when needed, and the scale
-        // controller reads queue lengths; the account holds no other queues.
+        // Each queue: the service sends to group-sync, the queue trigger reads it and moves
+        // failed messages to group-sync-poison; both exist before the app starts.
         roleDefinitionId: builtInRoleIds.storageQueueDataContributor
         principalId: identity.outputs.principalId
         principalType: 'ServicePrincipal'
-        description: 'The group-sync queue (change notifications): send, trigger, poison queue.'
+        description: 'The group-sync queue (change notifications) and its poison queue: send, trigger, poison.'
       }
     ]
   }
@@ -235,7 +323,7 @@ module storage 'modules/storage.bicep' = {
 module keyVault 'modules/keyVault.bicep' = {
   name: 'keyVault'
   params: {
-    name: 'kv-${resourceToken}'
+    name: keyVaultName
     location: location
     tags: allTags
     enablePurgeProtection: keyVaultPurgeProtection
@@ -245,7 +333,8 @@ module keyVault 'modules/keyVault.bicep' = {
     sessionSecret: sessionSecret
     notificationClientStateName: keyVaultSecretNames.notificationClientState
     notificationClientState: empty(notificationClientState) ? derivedClientState : notificationClientState
-    roleAssignments: [
+    publicNetworkAccess: publicNetworkAccess
+    secretRoleAssignments: [
       {
         roleDefinitionId: builtInRoleIds.keyVaultSecretsUser
         principalId: identity.outputs.principalId
@@ -258,8 +347,9 @@ module keyVault 'modules/keyVault.bicep' = {
 
 module functionApp 'modules/functionApp.bicep' = {
   name: 'functionApp'
-  // The app reads the Application Insights connection string by name, so the component must exist first.
-  dependsOn: [monitoring]
+  // The app reads the Application Insights connection string by name, so the component must exist
+  // first; with private networking its subnet and the private endpoints it reaches storage through.
+  dependsOn: [monitoring, network, privateLinks]
   params: {
     name: appName
     planName: 'plan-${resourceToken}'
@@ -282,6 +372,7 @@ module functionApp 'modules/functionApp.bicep' = {
     nodeVersion: nodeVersion
     instanceMemoryMB: functionInstanceMemoryMB
     maximumInstanceCount: functionMaximumInstanceCount
+    virtualNetworkSubnetId: appSubnetId
     settings: {
       entraTenantId: entraTenantId
       entraClientId: entraClientId

@@ -62,6 +62,20 @@ param defaultInternalUserParams = {
   models: []
 }
 
+// Private networking of storage and Key Vault (docs/deploy.md, "Private networking"): off for a
+// first deployment. PRIVATE_NETWORKING=true creates a virtual network (VNET_ADDRESS_PREFIX, a /24
+// or larger) or, with APP_SUBNET_ID and PRIVATE_ENDPOINT_SUBNET_ID, uses two existing subnets.
+param privateNetworking = {
+  enabled: readEnvironmentVariable('PRIVATE_NETWORKING', 'false') == 'true'
+  addressPrefix: readEnvironmentVariable('VNET_ADDRESS_PREFIX', '10.40.0.0/24')
+  existingSubnets: empty(readEnvironmentVariable('APP_SUBNET_ID', ''))
+    ? null
+    : {
+        appSubnetId: readEnvironmentVariable('APP_SUBNET_ID', '')
+        privateEndpointSubnetId: readEnvironmentVariable('PRIVATE_ENDPOINT_SUBNET_ID', '')
+      }
+}
+
 // Capacity.
 param nodeVersion = '22'
 param functionInstanceMemoryMB = 2048

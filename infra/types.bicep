@@ -165,3 +165,48 @@ var builtInRoleIds = {
 @export()
 @description('Returns the URL without its trailing slash (environment() URLs end with one; the service expects none).')
 func withoutTrailingSlash(url string) string => endsWith(url, '/') ? take(url, max(length(url) - 1, 0)) : url
+
+@export()
+@description('Two existing subnets of one virtual network (for example a hub-and-spoke landing zone).')
+type existingSubnetsType = {
+  @description('Resource id of the subnet the Function App integrates with; delegated to Microsoft.App/environments, at least /27.')
+  @minLength(1)
+  appSubnetId: string
+
+  @description('Resource id of the subnet that holds the private endpoints of storage and Key Vault (same virtual network).')
+  @minLength(1)
+  privateEndpointSubnetId: string
+}
+
+@export()
+@description('Private networking of storage and Key Vault. Off (the default): both accept traffic from any network, and every request still needs a Microsoft Entra token with a data role. On: the app reaches them through VNet integration and private endpoints only, and their public network access is Disabled.')
+type privateNetworkingType = {
+  @description('Create the private endpoints, the private DNS zones and the VNet integration, and turn public network access of storage and Key Vault off.')
+  enabled: bool
+
+  @description('Address space of the virtual network the template creates when existingSubnets is not given: a /24 or larger; the app gets its first /25, the private endpoints the next /27. Default 10.40.0.0/24.')
+  addressPrefix: string?
+
+  @description('Use these subnets instead of creating a virtual network; the private DNS zones are linked to their virtual network.')
+  existingSubnets: existingSubnetsType?
+}
+
+@export()
+@description('One private endpoint: the resource, the sub-resource (group id) and the private DNS zone its address is registered in.')
+type privateLinkTargetType = {
+  @description('Short name, part of the endpoint\'s name: blob, table, queue or vault.')
+  name: string
+
+  @description('Resource id of the storage account or Key Vault.')
+  resourceId: string
+
+  @description('Private link group id (sub-resource): blob, table, queue or vault.')
+  groupId: 'blob' | 'table' | 'queue' | 'vault'
+
+  @description('Name of the private DNS zone, for example privatelink.table.core.windows.net.')
+  privateDnsZoneName: string
+}
+
+@export()
+@description('Resource id of the virtual network a subnet id belongs to (the id without /subnets/<name>).')
+func virtualNetworkIdOf(subnetId string) string => join(take(split(subnetId, '/'), 9), '/')

@@ -2,6 +2,12 @@
 // Compiles and lints infra/ with the Bicep CLI and fails on any warning or error.
 //
 //   node scripts/bicep.mjs install|build|lint|check [--pinned]
+//   node scripts/bicep.mjs snapshot <file.bicepparam>... [--pinned]
+//
+// snapshot evaluates each parameters file against a made-up subscription and resource group
+// (nothing is sent to Azure) and writes <file>.snapshot.json next to it: the resources a
+// deployment would create, with conditions, loops and most expressions resolved. The template
+// tests read it.
 //
 // The CLI is, in order: `bicep` on the PATH, the one `az bicep install` manages when `az` is on
 // the PATH, else Azure.Bicep.CommandLine.<platform> restored from NuGet at PINNED_BICEP_VERSION
@@ -232,12 +238,62 @@ function lint(bicep) {
   );
 }
 
+/** Where snapshots pretend to deploy: fixed, so that generated names and ids are stable. */
+export const SNAPSHOT_TARGET = {
+  tenantId: '00000000-0000-0000-0000-00000000000a',
+  subscriptionId: '00000000-0000-0000-0000-00000000000b',
+  resourceGroup: 'rg-snapshot',
+  location: 'westeurope',
+};
+
+function snapshot(bicep, files) {
+  if (files.length === 0) {
+    console.error('snapshot: name at least one .bicepparam file');
+    return 1;
+  }
+  const target = [
+    '--mode',
+    'overwrite',
+    '--tenant-id',
+    SNAPSHOT_TARGET.tenantId,
+    '--subscription-id',
+    SNAPSHOT_TARGET.subscriptionId,
+    '--resource-group',
+    SNAPSHOT_TARGET.resourceGroup,
+    '--location',
+    SNAPSHOT_TARGET.location,
+  ];
+  let problems = 0;
+  for (const file of files) {
+    // snapshot takes no --diagnostics-format: its errors come as text.
+    const result = run(bicep.executable, ['snapshot', resolve(file), ...target], { cwd: repoRoot });
+    const label = `snapshot ${relative(repoRoot, resolve(file))}`;
+    if (result.status !== 0 || /(Error|Warning) BCP\d+/.test(result.stdout + result.stderr)) {
+      process.stdout.write(result.stdout);
+      process.stderr.write(result.stderr);
+      console.log(`${label}: bicep exited ${result.status}`);
+      problems += 1;
+    } else console.log(`${label}: ok`);
+  }
+  return problems;
+}
+
 function main() {
-  const [command, ...flags] = process.argv.slice(2);
-  const commands = { install: () => 0, build, lint, check: (b) => build(b) + lint(b) };
+  const [command, ...rest] = process.argv.slice(2);
+  const flags = rest.filter((argument) => argument.startsWith('--'));
+  const files = rest.filter((argument) => !argument.startsWith('--'));
+  const commands = {
+    install: () => 0,
+    build,
+    lint,
+    check: (b) => build(b) + lint(b),
+    snapshot: (b) => snapshot(b, files),
+  };
   const action = command ? commands[command] : undefined;
   if (!action) {
-    console.error('usage: node scripts/bicep.mjs install|build|lint|check [--pinned]');
+    console.error(
+      'usage: node scripts/bicep.mjs install|build|lint|check [--pinned] | snapshot <file.bicepparam>...',
+    );
     return 2;
   }
   const started = Date.now();

@@ -5,7 +5,7 @@
  * and read in chunks, so a large one is refused without being buffered whole.
  */
 import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
+import { isLoopbackHost } from '../loopback.js';
 
 /** The Functions host takes far larger bodies; nothing this service accepts comes near this. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -18,17 +18,6 @@ export class RequestRefused extends Error {
   ) {
     super(message);
   }
-}
-
-/** `localhost`, `*.localhost`, 127.0.0.0/8 and ::1, with or without a port. */
-export function isLoopbackHost(hostHeader: string): boolean {
-  const host = hostHeader.startsWith('[')
-    ? hostHeader.slice(1, hostHeader.indexOf(']'))
-    : hostHeader.replace(/:\d+$/, '');
-  const name = host.toLowerCase();
-  if (name === 'localhost' || name.endsWith('.localhost')) return true;
-  if (isIP(name) === 4) return name.startsWith('127.');
-  return isIP(name) === 6 && (name === '::1' || name === '0:0:0:0:0:0:0:1');
 }
 
 /** The request's URL, once its Host header names this machine. */

@@ -61,6 +61,9 @@ param maximumInstanceCount int
 @description('Settings the service reads.')
 param settings serviceSettingsType
 
+@description('Resource id of the subnet (delegated to Microsoft.App/environments) the app integrates with; empty for none. Flex Consumption sends the app\'s outbound traffic through it, so the private endpoints of storage and Key Vault are reachable.')
+param virtualNetworkSubnetId string
+
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
@@ -94,7 +97,9 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // The app's own endpoint stays public: browsers sign in and Microsoft Graph posts notifications to it.
     publicNetworkAccess: 'Enabled'
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     // Key Vault references resolve with the user-assigned identity; the default would be a system-assigned one.
     keyVaultReferenceIdentity: identity.resourceId
     siteConfig: {

@@ -35,8 +35,12 @@ param notificationClientStateName string
 @secure()
 param notificationClientState string
 
-@description('Roles granted on the vault.')
-param roleAssignments roleAssignmentType[]
+@description('Roles granted on each of the three secrets, and on nothing else in the vault.')
+param secretRoleAssignments roleAssignmentType[]
+
+@description('Enabled: any network reaches the vault (every request still needs a Microsoft Entra token with a role; network ACL default action Allow). Disabled: only its private endpoint (default action Deny).')
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string
 
 resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
   name: name
@@ -57,10 +61,10 @@ resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
     enabledForDeployment: false
     enabledForDiskEncryption: false
     enabledForTemplateDeployment: false
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny'
     }
   }
 }
@@ -92,18 +96,37 @@ resource notificationClientStateEntry 'Microsoft.KeyVault/vaults/secrets@2026-05
   }
 }
 
-resource vaultRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for assignment in roleAssignments: {
-    name: guid(vault.id, assignment.principalId, assignment.roleDefinitionId)
-    scope: vault
+var grantedSecretNames = [entraClientSecretName, sessionSecretName, notificationClientStateName]
+// Every (secret, role) pair: the identity reads these three secrets, not whatever else the vault holds.
+var secretGrants = flatten(map(
+  range(0, length(grantedSecretNames)),
+  secret => map(secretRoleAssignments, assignment => union(assignment, { secret: secret }))
+))
+
+resource grantedSecrets 'Microsoft.KeyVault/vaults/secrets@2026-05-15' existing = [
+  for secretName in grantedSecretNames: {
+    parent: vault
+    name: secretName
+  }
+]
+
+resource secretRoleAssignmentsPerSecret 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for grant in secretGrants: {
+    name: guid(grantedSecrets[grant.secret].id, grant.principalId, grant.roleDefinitionId)
+    scope: grantedSecrets[grant.secret]
+    // The scopes above are existing references: the secrets must be written first.
+    dependsOn: [entraClientSecretEntry, sessionSecretEntry, notificationClientStateEntry]
     properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', assignment.roleDefinitionId)
-      principalId: assignment.principalId
-      principalType: assignment.principalType
-      description: assignment.description
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', grant.roleDefinitionId)
+      principalId: grant.principalId
+      principalType: grant.principalType
+      description: grant.description
     }
   }
 ]
+
+@description('Resource id of the vault (its private endpoint connects to it).')
+output resourceId string = vault.id
 
 @description('Name of the vault.')
 output name string = vault.name

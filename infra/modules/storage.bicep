@@ -24,8 +24,15 @@ param tableNames string[]
 @description('Queues created up front: group-sync and the poison queue the Functions host moves failed messages to.')
 param queueNames string[]
 
-@description('Roles granted on the storage account.')
+@description('Roles granted on the whole storage account: only those that cannot be narrower (see main.bicep).')
 param roleAssignments roleAssignmentType[]
+
+@description('Roles granted on each queue in queueNames, and on nothing else in the account.')
+param queueRoleAssignments roleAssignmentType[]
+
+@description('Enabled: any network reaches the endpoints (every request still needs a Microsoft Entra token with a data role; network ACL default action Allow). Disabled: only the private endpoints (network ACL default action Deny, no bypass).')
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string
 
 resource storageAccount 'Microsoft.Storage/storageAccounts@2026-09-01' = {
   name: name
@@ -44,11 +51,16 @@ resource storageAccount 'Microsoft.Storage/storageAccounts@2026-09-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      bypass: 'AzureServices'
-      defaultAction: 'Allow'
-    }
+    publicNetworkAccess: publicNetworkAccess
+    networkAcls: publicNetworkAccess == 'Enabled'
+      ? {
+          bypass: 'AzureServices'
+          defaultAction: 'Allow'
+        }
+      : {
+          bypass: 'None'
+          defaultAction: 'Deny'
+        }
   }
 }
 
@@ -101,6 +113,28 @@ resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04
     }
   }
 ]
+
+// Every (queue, role) pair.
+var queueGrants = flatten(map(
+  range(0, length(queueNames)),
+  queue => map(queueRoleAssignments, assignment => union(assignment, { queue: queue }))
+))
+
+resource queueRoleAssignmentsPerQueue 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for grant in queueGrants: {
+    name: guid(queues[grant.queue].id, grant.principalId, grant.roleDefinitionId)
+    scope: queues[grant.queue]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', grant.roleDefinitionId)
+      principalId: grant.principalId
+      principalType: grant.principalType
+      description: grant.description
+    }
+  }
+]
+
+@description('Resource id of the storage account (the private endpoints connect to it).')
+output resourceId string = storageAccount.id
 
 @description('Name of the storage account.')
 output name string = storageAccount.name

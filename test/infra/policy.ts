@@ -3,7 +3,6 @@
 import {
   allTemplates,
   isObject,
-  moduleNamed,
   objectAt,
   onlyResourceOfType,
   resourcesOfType,
@@ -11,6 +10,14 @@ import {
   type ArmTemplate,
   type Json,
 } from './arm.js';
+import {
+  ofType,
+  resourceNameOf,
+  resourceTypeOf,
+  scopeOf,
+  type PredictedResource,
+  type Snapshot,
+} from './snapshot.js';
 
 export const builtInRoles = {
   'Storage Blob Data Owner': 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
@@ -23,12 +30,27 @@ export const builtInRoles = {
 
 type RoleName = keyof typeof builtInRoles;
 
-/** Role granted, resource type it is scoped to: the whole set the template may grant. */
-export const expectedRoleAssignments: readonly (readonly [RoleName, string])[] = [
+/**
+ * Role granted, type of the resource it is scoped to, and that resource's name where it is a child
+ * (a queue, a secret): the whole set the template may grant, each at the narrowest scope the host
+ * and the SDKs allow (docs/security.md, "Network exposure and data roles").
+ */
+export const expectedRoleAssignments: readonly (readonly [RoleName, string, string?])[] = [
   ['Storage Blob Data Owner', 'Microsoft.Storage/storageAccounts'],
   ['Storage Table Data Contributor', 'Microsoft.Storage/storageAccounts'],
-  ['Storage Queue Data Contributor', 'Microsoft.Storage/storageAccounts'],
-  ['Key Vault Secrets User', 'Microsoft.KeyVault/vaults'],
+  [
+    'Storage Queue Data Contributor',
+    'Microsoft.Storage/storageAccounts/queueServices/queues',
+    'group-sync',
+  ],
+  [
+    'Storage Queue Data Contributor',
+    'Microsoft.Storage/storageAccounts/queueServices/queues',
+    'group-sync-poison',
+  ],
+  ['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets', 'entra-client-secret'],
+  ['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets', 'session-secret'],
+  ['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets', 'notification-client-state'],
   ['Monitoring Metrics Publisher', 'Microsoft.Insights/components'],
 ];
 
@@ -238,7 +260,10 @@ export function keyVaultViolations(template: ArmTemplate): string[] {
   if (vault.properties.accessPolicies !== undefined)
     problems.push('Key Vault must not use access policies');
 
-  const secrets = resourcesOfType(template, 'Microsoft.KeyVault/vaults/secrets');
+  // Existing references (the role assignments' scopes) are not secrets the template writes.
+  const secrets = resourcesOfType(template, 'Microsoft.KeyVault/vaults/secrets').filter(
+    ({ resource }) => resource.body.existing !== true,
+  );
   if (secrets.length !== 3)
     problems.push(`expected three Key Vault secrets, found ${secrets.length}`);
   for (const { template: inner, resource } of secrets) {
@@ -299,73 +324,46 @@ export function outputViolations(template: ArmTemplate): string[] {
 export interface GrantedRole {
   readonly role: string;
   readonly scopeType: string;
+  /** Name of the scope resource when it is a child resource (queue, secret), else undefined. */
+  readonly scopeName: string | undefined;
   readonly principal: Json;
   readonly principalType: Json;
 }
 
-/**
- * Every role assignment in the template, resolved: the modules loop over their roleAssignments
- * parameter, and main passes role ids as `builtInRoleIds` variable lookups.
- */
-export function grantedRoles(template: ArmTemplate): {
-  granted: GrantedRole[];
-  problems: string[];
-} {
+const TOP_LEVEL_SCOPES = [
+  'Microsoft.Storage/storageAccounts',
+  'Microsoft.KeyVault/vaults',
+  'Microsoft.Insights/components',
+];
+
+/** Every role assignment a deployment would create, as its snapshot predicts it. */
+export function grantedRoles(snapshot: Snapshot): { granted: GrantedRole[]; problems: string[] } {
   const problems: string[] = [];
-  const granted: GrantedRole[] = [];
-  const roleIds = isObject(template.json.variables)
-    ? template.json.variables.builtInRoleIds
-    : undefined;
-  for (const { template: inner, resource } of resourcesOfType(
-    template,
-    'Microsoft.Authorization/roleAssignments',
-  )) {
-    const where = `${inner.path} ${resource.symbolicName}`;
-    const moduleName = inner.path.split('/')[1];
-    const loop = resource.body.copy;
-    if (
-      moduleName === undefined ||
-      !isObject(loop) ||
-      loop.count !== "[length(parameters('roleAssignments'))]"
-    ) {
-      problems.push(
-        `${where}: role assignments must be a loop over a module's roleAssignments parameter`,
+  const granted = ofType(snapshot, 'Microsoft.Authorization/roleAssignments').map(
+    (assignment: PredictedResource): GrantedRole => {
+      const where = `role assignment ${assignment.name}`;
+      expectMatch(problems, `${where} name`, assignment.name, /^\[guid\(/);
+      const definition = text(assignment.properties.roleDefinitionId);
+      expectMatch(
+        problems,
+        `${where} roleDefinitionId`,
+        definition,
+        /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Authorization\/roleDefinitions\/[0-9a-f-]{36}$/,
       );
-      continue;
-    }
-    expectMatch(problems, `${where} name`, resource.body.name, /^\[guid\(/);
-    expectEqual(
-      problems,
-      `${where} roleDefinitionId`,
-      resource.properties.roleDefinitionId,
-      "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', parameters('roleAssignments')[copyIndex()].roleDefinitionId)]",
-    );
-    const scope = text(resource.body.scope);
-    const scopeType = /resourceId\('([^']+)'/.exec(scope)?.[1] ?? `unscoped (${scope})`;
-    const assignments = moduleNamed(template, moduleName).parameters.roleAssignments;
-    for (const assignment of Array.isArray(assignments) ? assignments : []) {
-      if (!isObject(assignment)) {
-        problems.push(`${where}: roleAssignments entries must be plain objects`);
-        continue;
-      }
-      const lookup = /^\[variables\('builtInRoleIds'\)\.(\w+)\]$/.exec(
-        text(assignment.roleDefinitionId),
-      );
-      const roleId =
-        lookup?.[1] !== undefined && isObject(roleIds)
-          ? roleIds[lookup[1]]
-          : assignment.roleDefinitionId;
-      const role =
-        Object.entries(builtInRoles).find(([, id]) => id === roleId)?.[0] ??
-        `unknown role ${text(roleId)}`;
-      granted.push({
-        role,
+      const roleId = definition.split('/').at(-1);
+      const scope = scopeOf(assignment);
+      const scopeType = resourceTypeOf(scope);
+      return {
+        role:
+          Object.entries(builtInRoles).find(([, id]) => id === roleId)?.[0] ??
+          `unknown role ${roleId ?? definition}`,
         scopeType,
-        principal: assignment.principalId ?? null,
-        principalType: assignment.principalType ?? null,
-      });
-    }
-  }
+        scopeName: TOP_LEVEL_SCOPES.includes(scopeType) ? undefined : resourceNameOf(scope),
+        principal: assignment.properties.principalId ?? null,
+        principalType: assignment.properties.principalType ?? null,
+      };
+    },
+  );
   return { granted, problems };
 }
 
@@ -394,4 +392,151 @@ export function appSettingViolations(template: ArmTemplate): string[] {
       .filter((name) => !expected.includes(name) && !forbidden.includes(name))
       .map((name) => `app setting ${name} is not in the list the tests know`),
   ];
+}
+
+/** The private DNS zone each private endpoint's group id registers in, as main.bicep names it. */
+export const privateDnsZoneNames: Record<string, string> = {
+  // privatelink.blob.core.windows.net in AzureCloud, and so on.
+  blob: "format('privatelink.{0}.{1}', 'blob', environment().suffixes.storage)",
+  table: "format('privatelink.{0}.{1}', 'table', environment().suffixes.storage)",
+  queue: "format('privatelink.{0}.{1}', 'queue', environment().suffixes.storage)",
+  // privatelink.vaultcore.azure.net in AzureCloud (keyvaultDns is .vault.azure.net).
+  vault:
+    "format('privatelink{0}', replace(environment().suffixes.keyvaultDns, '.vault.', '.vaultcore.'))",
+};
+
+export interface NetworkExpectation {
+  /** Private networking on. */
+  readonly private: boolean;
+  /** The subnet the app integrates with and the one the endpoints use (when private). */
+  readonly appSubnetId?: string;
+  readonly privateEndpointSubnetId?: string;
+  readonly virtualNetworkId?: string;
+}
+
+function only(snapshot: Snapshot, type: string, problems: string[]): PredictedResource | undefined {
+  const found = ofType(snapshot, type);
+  if (found.length !== 1) problems.push(`expected one ${type}, found ${found.length}`);
+  return found[0];
+}
+
+/**
+ * Network exposure of storage, Key Vault and the app: public with the Allow default action, or
+ * private endpoints for blob, table, queue and vault with their DNS zones linked to the network,
+ * VNet integration and public network access Disabled.
+ */
+export function networkViolations(snapshot: Snapshot, expected: NetworkExpectation): string[] {
+  const problems: string[] = [];
+  const account = only(snapshot, 'Microsoft.Storage/storageAccounts', problems);
+  const vault = only(snapshot, 'Microsoft.KeyVault/vaults', problems);
+  const site = only(snapshot, 'Microsoft.Web/sites', problems);
+  const access = expected.private ? 'Disabled' : 'Enabled';
+  expectEqual(
+    problems,
+    'storage publicNetworkAccess',
+    account?.properties.publicNetworkAccess,
+    access,
+  );
+  expectEqual(
+    problems,
+    'Key Vault publicNetworkAccess',
+    vault?.properties.publicNetworkAccess,
+    access,
+  );
+  expectEqual(
+    problems,
+    'storage networkAcls',
+    account?.properties.networkAcls,
+    expected.private
+      ? { bypass: 'None', defaultAction: 'Deny' }
+      : { bypass: 'AzureServices', defaultAction: 'Allow' },
+  );
+  expectEqual(problems, 'Key Vault networkAcls', vault?.properties.networkAcls, {
+    bypass: 'AzureServices',
+    defaultAction: expected.private ? 'Deny' : 'Allow',
+  });
+  // The app's own endpoint serves browsers and Graph notifications: public either way.
+  expectEqual(
+    problems,
+    'site publicNetworkAccess',
+    site?.properties.publicNetworkAccess,
+    'Enabled',
+  );
+  expectEqual(
+    problems,
+    'site virtualNetworkSubnetId',
+    site?.properties.virtualNetworkSubnetId ?? null,
+    expected.private ? (expected.appSubnetId ?? null) : null,
+  );
+
+  const endpoints = ofType(snapshot, 'Microsoft.Network/privateEndpoints');
+  const zones = ofType(snapshot, 'Microsoft.Network/privateDnsZones');
+  const links = ofType(snapshot, 'Microsoft.Network/privateDnsZones/virtualNetworkLinks');
+  const groups = ofType(snapshot, 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups');
+  if (!expected.private) {
+    const network = snapshot.filter((resource) => resource.type.startsWith('Microsoft.Network/'));
+    for (const resource of network) problems.push(`unexpected ${resource.type} ${resource.name}`);
+    return problems;
+  }
+  const targets: Record<string, string | undefined> = {
+    blob: account?.id,
+    table: account?.id,
+    queue: account?.id,
+    vault: vault?.id,
+  };
+  expectEqual(problems, 'private endpoints', endpoints.length, 4);
+  expectEqual(problems, 'private DNS zones', zones.length, 4);
+  expectEqual(problems, 'private DNS zone links', links.length, 4);
+  expectEqual(problems, 'private DNS zone groups', groups.length, 4);
+  for (const [groupId, zoneName] of Object.entries(privateDnsZoneNames)) {
+    const endpoint = endpoints.find((resource) => {
+      const connections = resource.properties.privateLinkServiceConnections;
+      const first = Array.isArray(connections) ? connections[0] : undefined;
+      return (
+        isObject(first) &&
+        JSON.stringify(objectAt(first, 'properties').groupIds) === JSON.stringify([groupId])
+      );
+    });
+    if (endpoint === undefined) {
+      problems.push(`no private endpoint for ${groupId}`);
+      continue;
+    }
+    const connections = endpoint.properties.privateLinkServiceConnections;
+    const connection = Array.isArray(connections) && isObject(connections[0]) ? connections[0] : {};
+    expectEqual(
+      problems,
+      `${groupId} endpoint target`,
+      objectAt(connection, 'properties').privateLinkServiceId,
+      targets[groupId] ?? null,
+    );
+    expectEqual(
+      problems,
+      `${groupId} endpoint subnet`,
+      objectAt(endpoint.properties, 'subnet').id,
+      expected.privateEndpointSubnetId ?? null,
+    );
+    if (!zones.some((zone) => zone.name === `[${zoneName}]`))
+      problems.push(`no DNS zone ${zoneName}`);
+    const link = links.find((resource) => resource.name.includes(zoneName));
+    if (link === undefined) problems.push(`DNS zone ${groupId} is not linked to a network`);
+    else {
+      expectEqual(
+        problems,
+        `${groupId} zone link registrationEnabled`,
+        link.properties.registrationEnabled,
+        false,
+      );
+      expectEqual(
+        problems,
+        `${groupId} zone linked network`,
+        objectAt(link.properties, 'virtualNetwork').id,
+        expected.virtualNetworkId ?? null,
+      );
+    }
+    const group = groups.find((resource) => resource.name.startsWith(`${endpoint.name}/`));
+    if (group === undefined || !JSON.stringify(group.properties).includes(zoneName)) {
+      problems.push(`${groupId} endpoint does not register in its DNS zone`);
+    }
+  }
+  return problems;
 }

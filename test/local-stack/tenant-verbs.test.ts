@@ -142,7 +142,12 @@ describe('npm run tenant -- <verb>', () => {
   });
 
   it('the admin API answers a missing field in words', async () => {
-    const response = await fetch(`${sim.baseUrl}/_admin/groups`, { method: 'POST', body: '{}' });
+    const json = { 'content-type': 'application/json' };
+    const response = await fetch(`${sim.baseUrl}/_admin/groups`, {
+      method: 'POST',
+      headers: json,
+      body: '{}',
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       error: 'invalid_request',
@@ -150,6 +155,7 @@ describe('npm run tenant -- <verb>', () => {
     });
     const member = await fetch(`${sim.baseUrl}/_admin/groups/${S.evals}/members`, {
       method: 'POST',
+      headers: json,
       body: '{}',
     });
     expect(await member.json()).toEqual({

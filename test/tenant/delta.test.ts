@@ -285,6 +285,7 @@ describe('groups/delta replays and expiry', () => {
     await round(first.deltaLink);
     const adv = await fetch(`${sim.baseUrl}/_admin/clock/advance`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ms: 8 * DAY }),
     });
     expect(adv.status).toBe(200);

@@ -103,6 +103,7 @@ describe('change notifications', () => {
   it('follows changes made over the admin HTTP API as well', async () => {
     const res = await fetch(`${sim.baseUrl}/_admin/groups/${S.prodTeam}/members`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ memberId: S.gus }),
     });
     expect(res.status).toBe(201);
@@ -110,6 +111,7 @@ describe('change notifications', () => {
     expect(groupsIn(receiver.items())).toEqual([S.prodTeam]);
     const purge = await fetch(`${sim.baseUrl}/_admin/groups/${S.marketing}`, {
       method: 'DELETE',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ permanent: true }),
     });
     expect(purge.status).toBe(200);
@@ -227,6 +229,7 @@ describe('notification faults', () => {
   it('delivers a POST after the next one (reorder), over the admin HTTP API', async () => {
     const res = await fetch(`${sim.baseUrl}/_admin/feed-faults`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ kind: 'reorder' }),
     });
     expect(res.status).toBe(201);

@@ -21,6 +21,7 @@ describe('a tenant with a state file', () => {
     expect(saved().groups).toHaveLength(5);
     await fetch(`${first.baseUrl}/_admin/assignments`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ principalId: S.prodTeam }),
     });
     first.admin.addMember(S.evals, S.elif);

@@ -11,6 +11,7 @@ import type { TenantGroupInput } from '../model.js';
 import type { SimResponse } from '../sim-response.js';
 import type { TenantAdmin } from '../simulated-tenant.js';
 import type { TenantState } from '../state.js';
+import { isCrossSite } from '../routing/admin-guard.js';
 import { renderAdminPage, type PageNotice } from './page.js';
 import { ADMIN_PAGE_CSS } from './styles.js';
 
@@ -28,16 +29,6 @@ const SECURITY_HEADERS = {
 
 export function isAdminPagePath(path: string): boolean {
   return path === PAGE_PATH || path === '/_admin/admin.css' || path.startsWith(FORM_PREFIX);
-}
-
-function sameOrigin(headers: IncomingHttpHeaders, baseUrl: string): boolean {
-  const origin = headers.origin;
-  if (origin !== undefined) {
-    const { port } = new URL(baseUrl);
-    return [baseUrl, `https://localhost:${port}`].includes(origin);
-  }
-  const site = headers['sec-fetch-site'];
-  return site === undefined || site === 'same-origin' || site === 'none';
 }
 
 function backToPage(notice: PageNotice): SimResponse {
@@ -117,7 +108,7 @@ export function answerAdminPage(
       body: { error: 'method_not_allowed', message: `${method} ${path} is not served.` },
     };
   }
-  if (!sameOrigin(request.headers, state.baseUrl)) {
+  if (isCrossSite(request.headers, state.baseUrl)) {
     return {
       status: 403,
       headers: { 'content-type': 'application/json' },

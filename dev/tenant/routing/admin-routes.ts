@@ -1,6 +1,7 @@
 /**
  * The admin API over HTTP (`/_admin/...`, JSON, no auth: it is on loopback), for another process
- * such as the local host or a browser test. Not counted and never faulted.
+ * such as the tenant CLI or a test. Not counted and never faulted. admin-guard.ts keeps web pages
+ * in the developer's browser out of it.
  */
 import type { IncomingMessage } from 'node:http';
 import { adminFailure, newGroupInput, newUserInput, requiredString } from '../admin-input.js';
@@ -11,6 +12,7 @@ import type { OidcProvider } from '../oidc.js';
 import type { TenantAdmin } from '../simulated-tenant.js';
 import type { TenantState } from '../state.js';
 import { issueUserToken, type IssueTokenOptions } from '../tokens.js';
+import { adminBodyRefusal, adminHeaderRefusal } from './admin-guard.js';
 import { routeFeedAdmin } from './feed-admin-routes.js';
 import { HttpError, readBody } from './http-io.js';
 
@@ -146,12 +148,19 @@ export async function answerAdmin(
   req: IncomingMessage,
 ): Promise<SimResponse> {
   try {
+    const page = isAdminPagePath(path);
+    const refused = adminHeaderRefusal(method, req.headers, deps.state.baseUrl, {
+      jsonRoute: !page,
+    });
+    if (refused !== undefined) return refused;
     const raw = await readBody(req);
-    if (isAdminPagePath(path)) {
+    if (page) {
       const query = new URL(req.url ?? '/', 'https://admin.invalid').searchParams;
       const request = { method, path, headers: req.headers, body: raw };
       return answerAdminPage(deps.state, deps.admin, request, query);
     }
+    const wrongBody = adminBodyRefusal(method, req.headers, raw);
+    if (wrongBody !== undefined) return wrongBody;
     const body: unknown = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
     return await routeAdmin(deps, method, path, body);
   } catch (err) {
