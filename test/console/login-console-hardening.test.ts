@@ -10,10 +10,16 @@ import { functionDefinitions } from '../../functions/index.js';
 import type { HttpFunctionDefinition } from '../../functions/registry.js';
 import { LOGIN_COOKIE_NAME } from '../../shared/auth/index.js';
 import { CONSOLE_SESSION_COOKIE_NAME } from '../../shared/console/index.js';
-import { newRunId } from '../../shared/sync/run-records.js';
 import * as steps from '../auth/login-steps.js';
 import { AVA, BEN, EVALS_GROUP } from '../auth/tenant.js';
-import { csrfOf, get, SCRIPT_TEAM_ID, signIn, useConsoleStack } from './console-fixture.js';
+import {
+  csrfOf,
+  get,
+  SCRIPT_TEAM_ID,
+  seedHeldRun,
+  signIn,
+  useConsoleStack,
+} from './console-fixture.js';
 
 const stack = useConsoleStack();
 
@@ -68,20 +74,6 @@ function setCookies(answer: Answer): string[] {
 
 function consoleCookieOf(lines: readonly string[]): string | undefined {
   return lines.find((line) => line.startsWith(`${CONSOLE_SESSION_COOKIE_NAME}=`))?.split(';')[0];
-}
-
-async function heldRunSeeded(): Promise<void> {
-  const startedAt = new Date();
-  await stack.services.repository.writeRun({
-    runId: newRunId(startedAt),
-    trigger: 'timer',
-    startedAt: startedAt.toISOString(),
-    endedAt: startedAt.toISOString(),
-    outcome: 'held',
-    holdReason: '1 membership removal(s) exceed MAX_MEMBERSHIP_REMOVALS_PER_RUN (0)',
-    held: [{ kind: 'membership-removed', teamId: EVALS_GROUP, userId: BEN, reason: 'left' }],
-    incompleteGroups: [],
-  });
 }
 
 /** The session id inside a console cookie (its JWT payload's `sid`). */
@@ -155,7 +147,7 @@ describe('CSRF, on every POST route of the console (from the registrations)', ()
   );
 
   it('covers each form the pages render', async () => {
-    await heldRunSeeded();
+    await seedHeldRun(stack);
     const ava = await signIn(stack, AVA);
     const actions = new Set<string>();
     for (const route of httpRoutes.filter((r) => r.route.startsWith('console'))) {
