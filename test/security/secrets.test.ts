@@ -30,6 +30,7 @@ import { findSecrets, type Secret } from './secret-scan.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = `${root}dist/cli/sync.js`;
+const APP = `${root}dist/functions/app.js`;
 const mark = randomBytes(6).toString('hex');
 
 // Planted values: distinctive, so that finding one cannot be a coincidence.
@@ -135,22 +136,32 @@ function cookieOf(response: Response, name: string): string {
   return line?.split(';')[0] ?? '';
 }
 
-function runCli(args: string[], environment: Record<string, string>): Promise<number | null> {
+/** Runs a built entry point in a child process, recording its stdout and stderr. */
+function runNode(
+  script: string,
+  args: string[],
+  environment: Record<string, string>,
+  label: string,
+): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [script, ...args], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', ...tenant.env, ...environment },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.on('data', (chunk: Buffer) => {
-      record('npm run sync stdout', chunk.toString());
+      record(`${label} stdout`, chunk.toString());
     });
     child.stderr.on('data', (chunk: Buffer) => {
-      record('npm run sync stderr', chunk.toString());
+      record(`${label} stderr`, chunk.toString());
     });
     child.once('error', reject);
     child.once('close', resolve);
   });
+}
+
+function runCli(args: string[], environment: Record<string, string>): Promise<number | null> {
+  return runNode(CLI, args, environment, 'npm run sync');
 }
 
 /** One sign-in through the real login flow; returns the console cookie (`name=value`). */
@@ -256,6 +267,8 @@ describe('no secret appears in any output', () => {
       );
     }
     expect(await runCli(['--dry-run'], bad)).not.toBe(0);
+    // The Functions app's own entry point: a bad setting stops it at import.
+    expect(await runNode(APP, [], bad, 'functions app')).not.toBe(0);
 
     // The capture is not empty where it matters (so the search below cannot pass vacuously).
     expect(captured.get('host log')).toContain('sso/callback: signed in and synced user');
@@ -263,6 +276,7 @@ describe('no secret appears in any output', () => {
     expect(captured.get('npm run sync stdout')).toMatch(/succeeded/);
     expect(captured.get('npm run sync stderr')).toMatch(/TABLES_CONNECTION_STRING/);
     expect(captured.get('start-up error')).toMatch(/TABLES_CONNECTION_STRING/);
+    expect(captured.get('functions app stderr')).toMatch(/SESSION_SECRET = \(hidden\)/);
     expect(captured.get('http answers')).toContain('Ava Patel');
 
     const storageKey = /AccountKey=([^;]+)/.exec(azuriteConnectionString())?.[1] ?? '';
