@@ -107,6 +107,11 @@ export interface IssueTokenOptions {
   /** Default RS256. `HS256` signs with the client secret, `none` leaves it unsigned. */
   algorithm?: TokenAlgorithm;
   /**
+   * Extra protected-header parameters (`crit`, `jku`, ...), signed RS256 with the current key
+   * as given: jose refuses to sign some of them (an unknown `crit`), a hostile issuer would not.
+   */
+  header?: Record<string, unknown>;
+  /**
    * `true`: the user's transitive groups (as the app's groupMembershipClaims selects);
    * a list: exactly those ids; `false`: no claim. Past 200 groups the overage form is used.
    * Default: true unless the app's groupMembershipClaims is 'None'.
@@ -176,6 +181,21 @@ async function sign(
   return new SignJWT(payload).setProtectedHeader(header).sign(key);
 }
 
+async function signRaw(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  ctx: TokenContext,
+): Promise<string> {
+  const enc = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const input = `${enc(header)}.${enc(payload)}`;
+  const signature = await crypto.subtle.sign(
+    'RSASSA-PKCS1-v1_5',
+    ctx.keys.current.privateKey,
+    new TextEncoder().encode(input),
+  );
+  return `${input}.${Buffer.from(signature).toString('base64url')}`;
+}
+
 /** A user token (ID token or access token for this app) shaped like Entra's. */
 export async function issueUserToken(ctx: TokenContext, opts: IssueTokenOptions): Promise<string> {
   const { directory } = ctx;
@@ -234,9 +254,13 @@ export async function issueUserToken(ctx: TokenContext, opts: IssueTokenOptions)
 async function signPayload(
   ctx: TokenContext,
   payload: Record<string, unknown>,
-  opts: Pick<IssueTokenOptions, 'algorithm' | 'kid' | 'signWithUnknownKey'>,
+  opts: Pick<IssueTokenOptions, 'algorithm' | 'kid' | 'signWithUnknownKey' | 'header'>,
 ): Promise<string> {
   const alg = opts.algorithm ?? 'RS256';
+  if (opts.header !== undefined) {
+    const kid = opts.kid ?? ctx.keys.current.kid;
+    return signRaw({ typ: 'JWT', alg: 'RS256', kid, x5t: kid, ...opts.header }, payload, ctx);
+  }
   if (alg === 'HS256') {
     return sign(payload, '', new TextEncoder().encode(ctx.directory.app.clientSecret), alg);
   }

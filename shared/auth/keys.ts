@@ -4,8 +4,20 @@
  * bad tokens cannot become a flood of key fetches. jose fetches on every call while it holds
  * no keys (a cold start whose first fetch failed, or an endpoint that keeps failing), so a
  * failed fetch is not retried for a short backoff: the flood stays bounded then too.
+ *
+ * When a refetch fails, the keys last fetched keep answering (as Microsoft.IdentityModel's
+ * "last known good" configuration does), for a day at most: an outage of the key endpoint
+ * neither refuses the tenant's real tokens nor turns forged ones into 5xx answers. Only with
+ * no keys at all (never fetched, or older than that) is the answer `keys_unavailable`.
  */
-import { createRemoteJWKSet, errors as joseErrors, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  errors as joseErrors,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { Settings } from '../config/settings.js';
 
 export interface EntraKeySetOptions {
@@ -17,6 +29,8 @@ export interface EntraKeySetOptions {
   readonly timeoutMs?: number;
   /** How long a failed fetch is answered from its failure, without fetching. Default 5 s. */
   readonly failureBackoffMs?: number;
+  /** How long the last fetched keys answer while fetching fails. Default 24 hours. */
+  readonly lastKnownGoodMs?: number;
 }
 
 export type EntraKeySet = JWTVerifyGetKey & {
@@ -30,6 +44,9 @@ export const DEFAULT_KEYS_COOLDOWN_MS = 60 * 1000;
 export const DEFAULT_KEYS_MAX_AGE_MS = 60 * 60 * 1000;
 export const DEFAULT_KEYS_TIMEOUT_MS = 5000;
 export const DEFAULT_KEYS_FAILURE_BACKOFF_MS = 5000;
+// A token lives at most a day (token.ts): a set older than that has outlived every token
+// signed while it was current.
+export const DEFAULT_KEYS_LAST_KNOWN_GOOD_MS = 24 * 60 * 60 * 1000;
 
 /** Errors of the key lookup itself; anything else came from fetching the key set. */
 function isLookupError(error: unknown): boolean {
@@ -59,23 +76,57 @@ export function createEntraKeySet(
     if (shared !== undefined) return shared;
   }
   const url = jwksUrl(settings);
+  const backoffMs = options.failureBackoffMs ?? DEFAULT_KEYS_FAILURE_BACKOFF_MS;
+  const lastKnownGoodMs = options.lastKnownGoodMs ?? DEFAULT_KEYS_LAST_KNOWN_GOOD_MS;
+  let lastFailure: { readonly at: number; readonly error: unknown } | undefined;
+  // When the endpoint last answered 200, and whether jose's set has been copied since.
+  let fetchedAt: number | undefined;
+  let fetchedSinceCopy = false;
+  let lastGoodKeys: JWTVerifyGetKey | undefined;
+
+  const fetchWithBackoff = async (input: string, init: RequestInit): Promise<Response> => {
+    if (lastFailure !== undefined && Date.now() - lastFailure.at < backoffMs) {
+      throw lastFailure.error;
+    }
+    try {
+      const response = await fetch(input, init);
+      if (response.status === 200) {
+        fetchedAt = Date.now();
+        fetchedSinceCopy = true;
+      } else {
+        lastFailure = { at: Date.now(), error: new Error(`HTTP ${response.status}`) };
+      }
+      return response;
+    } catch (error) {
+      lastFailure = { at: Date.now(), error };
+      throw error;
+    }
+  };
   const remote = createRemoteJWKSet(new URL(url), {
     cooldownDuration: options.cooldownMs ?? DEFAULT_KEYS_COOLDOWN_MS,
     cacheMaxAge: options.cacheMaxAgeMs ?? DEFAULT_KEYS_MAX_AGE_MS,
     timeoutDuration: options.timeoutMs ?? DEFAULT_KEYS_TIMEOUT_MS,
+    [customFetch]: fetchWithBackoff,
   });
-  const backoffMs = options.failureBackoffMs ?? DEFAULT_KEYS_FAILURE_BACKOFF_MS;
-  let lastFailure: { readonly at: number; readonly error: unknown } | undefined;
+
+  const keepLastGood = (): void => {
+    const keys: JSONWebKeySet | undefined = fetchedSinceCopy ? remote.jwks() : undefined;
+    if (keys === undefined) return;
+    lastGoodKeys = createLocalJWKSet(keys);
+    fetchedSinceCopy = false;
+  };
+
   const keySet: EntraKeySet = Object.assign(
     async (header: Parameters<JWTVerifyGetKey>[0], token: Parameters<JWTVerifyGetKey>[1]) => {
-      if (lastFailure !== undefined && Date.now() - lastFailure.at < backoffMs) {
-        throw lastFailure.error;
-      }
       try {
         return await remote(header, token);
       } catch (error) {
-        if (!isLookupError(error)) lastFailure = { at: Date.now(), error };
-        throw error;
+        if (isLookupError(error)) throw error;
+        const current = fetchedAt !== undefined && Date.now() - fetchedAt < lastKnownGoodMs;
+        if (!current || lastGoodKeys === undefined) throw error;
+        return await lastGoodKeys(header, token);
+      } finally {
+        keepLastGood();
       }
     },
     { jwksUrl: url },

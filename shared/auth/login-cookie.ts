@@ -156,7 +156,17 @@ export function clearedLoginCookie(): ResponseCookie {
   return { ...loginCookie(''), maxAge: 0 };
 }
 
-/** The value of one cookie from a `Cookie` request header. */
+/**
+ * The value of one cookie from a `Cookie` request header; none when the name comes twice. A
+ * sibling site (or a page over plain http) can set a cookie of the same name for a parent
+ * domain or a longer path, and browsers send it first: taking either copy would let it plant
+ * its own session or sign-in attempt (session fixation), so neither is taken.
+ */
 export function readCookie(header: string | null | undefined, name: string): string | undefined {
-  return parseCookie(header ?? '')[name];
+  const value = parseCookie(header ?? '')[name];
+  if (value === undefined) return undefined;
+  const copies = (header ?? '')
+    .split(';')
+    .filter((pair) => pair.slice(0, pair.indexOf('=')).trim() === name).length;
+  return copies > 1 ? undefined : value;
 }

@@ -193,9 +193,12 @@ export async function completeLogin<Result>(
     throw entraError(parameters.error, parameters.error_description);
   }
   if (parameters.code === undefined || parameters.code === '') {
+    // Entra always sends one or the other: a request without either was not made by Entra
+    // (an ID token or anything else in its place is never taken from the request), so it is
+    // the request's fault (4xx), not a failure upstream.
     throw new SyncServiceError(
-      'login_failed',
-      'Microsoft Entra ID answered with neither a code nor an error.',
+      'login_code_invalid',
+      'The sign-in answer has neither a code nor an error. Start the sign-in again.',
     );
   }
   if (!isAllowedRedirect(session.returnTo, settings)) {

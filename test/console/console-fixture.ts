@@ -10,8 +10,9 @@ import { CONSOLE_SESSION_COOKIE_NAME } from '../../shared/console/index.js';
 import { createServices, useServices, type Services } from '../../shared/services.js';
 import { teamProperties } from '../../shared/store/entities.js';
 import { reconcile } from '../../shared/sync/reconcile.js';
+import { newRunId } from '../../shared/sync/run-records.js';
 import * as steps from '../auth/login-steps.js';
-import { tenantSettings, useSampleTenant } from '../auth/tenant.js';
+import { BEN, EVALS_GROUP, tenantSettings, useSampleTenant } from '../auth/tenant.js';
 import { tablesOf } from '../support/tables.js';
 
 export const SCRIPT_TEAM_ID = 'manual-script-team';
@@ -114,4 +115,23 @@ export async function post(
 /** The CSRF token of the page's first form. */
 export function csrfOf(html: string): string {
   return /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+}
+
+/** A full pass on record that held one removal (Ben from the evals team); answers its run id. */
+export async function seedHeldRun(stack: ConsoleStack): Promise<string> {
+  const startedAt = new Date(Date.now() + stack.clockOffsetMs);
+  const runId = newRunId(startedAt);
+  await stack.services.repository.writeRun({
+    runId,
+    trigger: 'timer',
+    startedAt: startedAt.toISOString(),
+    endedAt: startedAt.toISOString(),
+    outcome: 'held',
+    holdReason: '1 membership removal(s) exceed MAX_MEMBERSHIP_REMOVALS_PER_RUN (0)',
+    held: [
+      { kind: 'membership-removed', teamId: EVALS_GROUP, userId: BEN, reason: 'left <b>group</b>' },
+    ],
+    incompleteGroups: [],
+  });
+  return runId;
 }

@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CONSOLE_PATH, CONSOLE_SESSION_COOKIE_NAME } from '../../shared/console/index.js';
-import { newRunId } from '../../shared/sync/run-records.js';
 import { AVA, BEN, EVALS_GROUP } from '../auth/tenant.js';
 import {
   csrfOf,
@@ -13,6 +12,7 @@ import {
   post,
   SCRIPT_ALIAS,
   SCRIPT_TEAM_ID,
+  seedHeldRun,
   signIn,
   useConsoleStack,
 } from './console-fixture.js';
@@ -33,22 +33,8 @@ function expectSecurityHeaders(headers: Headers, where: string) {
   expect.soft(headers.get('content-type'), where).toMatch(/^text\/html/);
 }
 
-async function heldRunSeeded(): Promise<string> {
-  const startedAt = new Date(Date.now() + stack.clockOffsetMs);
-  const runId = newRunId(startedAt);
-  await stack.services.repository.writeRun({
-    runId,
-    trigger: 'timer',
-    startedAt: startedAt.toISOString(),
-    endedAt: startedAt.toISOString(),
-    outcome: 'held',
-    holdReason: '1 membership removal(s) exceed MAX_MEMBERSHIP_REMOVALS_PER_RUN (0)',
-    held: [
-      { kind: 'membership-removed', teamId: EVALS_GROUP, userId: BEN, reason: 'left <b>group</b>' },
-    ],
-    incompleteGroups: [],
-  });
-  return runId;
+function heldRunSeeded(): Promise<string> {
+  return seedHeldRun(stack);
 }
 
 async function runCount(): Promise<number> {
