@@ -14,7 +14,6 @@ import {
   groupChange,
   lifecycleEvent,
   notificationServices,
-  subscriptionsStub,
   useQueueService,
 } from '../support/notifications.js';
 
@@ -38,7 +37,7 @@ afterAll(async () => {
 });
 
 function servicesWith(environment: Record<string, string> = {}): Services {
-  return notificationServices(sim, queues.connectionString, subscriptionsStub(), {
+  return notificationServices(sim, queues.connectionString, {
     NOTIFICATION_URL: `${host.url}/api/graph/notifications`,
     ...environment,
   });

@@ -19,7 +19,6 @@ import {
   POISON,
   queue,
   queued,
-  subscriptionsStub,
   useQueueService,
 } from '../support/notifications.js';
 
@@ -55,7 +54,7 @@ beforeEach(async () => {
   sim.faults.clear();
   logs.length = 0;
   await Promise.all([clear(queues.connectionString), clear(queues.connectionString, POISON)]);
-  services = notificationServices(sim, queues.connectionString, subscriptionsStub(), {
+  services = notificationServices(sim, queues.connectionString, {
     NOTIFICATION_URL: `${host.url}/api/graph/notifications`,
   });
   useServices(services);
