@@ -5,9 +5,8 @@
  * both partitions of the tables. Dropped notifications are caught by the next delta round.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startLocalHost, type LocalHost } from '../../dev/host.js';
+import type { LocalHost } from '../../dev/host.js';
 import type { FeedFaultSpec } from '../../dev/tenant/feed-faults.js';
-import { functionDefinitions } from '../../functions/index.js';
 import { useServices, type Services } from '../../shared/services.js';
 import { createRepository, tableClientFactory } from '../../shared/store/index.js';
 import { reconcile } from '../../shared/sync/index.js';
@@ -15,9 +14,11 @@ import { entraMembers, expectTablesMatchEntra } from '../reconcile/helpers.js';
 import { CountingTables } from '../support/counting-tables.js';
 import {
   clear,
+  eventually as eventuallyLogged,
   notificationServices,
   POISON,
   queued,
+  startNotificationHost,
   unsubscribeAll,
   useQueueService,
 } from '../support/notifications.js';
@@ -37,20 +38,7 @@ let services: Services;
 let tables: CountingTables;
 
 beforeAll(async () => {
-  host = await startLocalHost({
-    definitions: functionDefinitions,
-    port: 0,
-    timers: false,
-    settings: { AzureWebJobsStorage: queues.connectionString },
-    queueSettings: {
-      maxDequeueCount: 3,
-      visibilityTimeoutMs: 0,
-      batchSize: 8,
-      maxPollingIntervalMs: 100,
-      messageEncoding: 'base64',
-    },
-    log: (level, message) => logs.push(`${level}: ${message}`),
-  });
+  host = await startNotificationHost({ logs, queues: queues.connectionString });
 });
 afterAll(async () => {
   await host.stop();
@@ -82,14 +70,8 @@ afterEach(async () => {
   useServices(undefined);
 });
 
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`not within ${timeoutMs} ms: ${what}; host log:\n${logs.join('\n')}`);
-}
+const eventually = (check: () => Promise<boolean>, what: string, timeoutMs?: number) =>
+  eventuallyLogged(check, what, logs, timeoutMs);
 
 const bothSides = async (userId: string, teamId = S.evals) => {
   const { teamSide, userSide } = await entraMembers(services, teamId);

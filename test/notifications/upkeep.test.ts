@@ -5,7 +5,7 @@
  * tenant sends to that webhook, acted on by the queue worker.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startLocalHost, type LocalHost } from '../../dev/host.js';
+import type { LocalHost } from '../../dev/host.js';
 import { functionDefinitions } from '../../functions/index.js';
 import { MAX_GROUP_SUBSCRIPTION_MINUTES } from '../../shared/graph/index.js';
 import { useServices, type Services } from '../../shared/services.js';
@@ -17,10 +17,12 @@ import {
   CLIENT_STATE,
   clear,
   drain,
+  eventually as eventuallyLogged,
   groupChange,
   notificationServices,
   POISON,
   queued,
+  startNotificationHost,
   tenantClock,
   unsubscribeAll,
   useQueueService,
@@ -39,13 +41,7 @@ const logs: string[] = [];
 let host: LocalHost;
 
 beforeAll(async () => {
-  host = await startLocalHost({
-    definitions: functionDefinitions,
-    port: 0,
-    timers: false,
-    queues: false,
-    log: (level, message) => logs.push(`${level}: ${message}`),
-  });
+  host = await startNotificationHost({ logs });
 });
 afterAll(async () => {
   await host.stop();
@@ -135,13 +131,9 @@ describe('the subscription upkeep timer', () => {
       state: 'on',
       subscription: { id: created.id, resource: 'groups', lastError: null },
     });
-    expect(
-      Date.parse(
-        String(
-          (shown.notifications as { subscription: { expiresAt: string } }).subscription.expiresAt,
-        ),
-      ),
-    ).toBe(Date.parse(String(created.expirationDateTime)));
+    const { expiresAt } = (shown.notifications as { subscription: { expiresAt: string } })
+      .subscription;
+    expect(Date.parse(expiresAt)).toBe(Date.parse(String(created.expirationDateTime)));
     expect(JSON.stringify(shown)).not.toContain(CLIENT_STATE);
     expect(await services.repository.notifications.readSubscription()).toMatchObject({
       subscriptionId: created.id,
@@ -280,33 +272,20 @@ describe('the subscription upkeep timer', () => {
 describe('lifecycle notifications from the tenant, acted on by the queue worker', () => {
   let worker: LocalHost;
   beforeAll(async () => {
-    worker = await startLocalHost({
+    worker = await startNotificationHost({
+      logs,
+      queues: queues.connectionString,
       definitions: functionDefinitions.filter((definition) => definition.trigger === 'queue'),
-      port: 0,
-      timers: false,
-      settings: { AzureWebJobsStorage: queues.connectionString },
-      queueSettings: {
-        maxDequeueCount: 2,
-        visibilityTimeoutMs: 0,
-        batchSize: 4,
-        maxPollingIntervalMs: 100,
-        messageEncoding: 'base64',
-      },
-      log: (level, message) => logs.push(`${level}: ${message}`),
+      maxDequeueCount: 2,
+      batchSize: 4,
     });
   });
   afterAll(async () => {
     await worker.stop();
   });
 
-  async function eventually(check: () => Promise<boolean> | boolean, what: string) {
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      if (await check()) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`timed out waiting for ${what}; host log:\n${logs.join('\n')}`);
-  }
+  const eventually = (check: () => Promise<boolean> | boolean, what: string) =>
+    eventuallyLogged(check, what, logs);
 
   it('reauthorizationRequired: the worker renews, and the notifications Graph held arrive', async () => {
     const services = servicesWith();

@@ -6,7 +6,10 @@
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll } from 'vitest';
 import { startAzuriteQueue, type RunningAzuriteQueue } from '../../dev/azurite-queue.js';
+import { startLocalHost, type LocalHost } from '../../dev/host.js';
 import type { SimulatedTenant } from '../../dev/tenant/server.js';
+import { functionDefinitions } from '../../functions/index.js';
+import type { FunctionDefinition } from '../../functions/registry.js';
 import { createDirectoryReader, createNotificationGraph } from '../../shared/graph/index.js';
 import {
   GROUP_SYNC_POISON_QUEUE,
@@ -148,4 +151,56 @@ export async function unsubscribeAll(sim: SimulatedTenant, services: Services): 
   for (const subscription of sim.admin.listSubscriptions()) {
     await subscriptions.remove(String(subscription.id));
   }
+}
+
+/** Quick polls and no wait between attempts, for the tests' sake (host.json's retries otherwise). */
+const TEST_QUEUE_SETTINGS = {
+  visibilityTimeoutMs: 0,
+  maxPollingIntervalMs: 100,
+  messageEncoding: 'base64',
+} as const;
+
+/**
+ * The stand-in host for a notification suite: the given functions (default all), logging into
+ * `logs`; with a queue connection string its queue triggers poll that queue service.
+ */
+export function startNotificationHost(options: {
+  readonly logs: string[];
+  readonly queues?: string;
+  readonly definitions?: readonly FunctionDefinition[];
+  readonly maxDequeueCount?: number;
+  readonly batchSize?: number;
+}): Promise<LocalHost> {
+  const { logs, queues } = options;
+  return startLocalHost({
+    definitions: options.definitions ?? functionDefinitions,
+    port: 0,
+    timers: false,
+    log: (level, message) => logs.push(`${level}: ${message}`),
+    ...(queues === undefined
+      ? { queues: false }
+      : {
+          settings: { AzureWebJobsStorage: queues },
+          queueSettings: {
+            ...TEST_QUEUE_SETTINGS,
+            maxDequeueCount: options.maxDequeueCount ?? 3,
+            batchSize: options.batchSize ?? 8,
+          },
+        }),
+  });
+}
+
+/** Polls `check` every 25 ms until it holds; fails after `timeoutMs` with the host's log. */
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  logs: readonly string[],
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`not within ${timeoutMs} ms: ${what}; host log:\n${logs.join('\n')}`);
 }
