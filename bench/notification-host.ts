@@ -1,12 +1,13 @@
 /**
  * The benchmark's notification host, a process of its own: what Azure runs for change
  * notifications (the webhook and the group-sync queue worker, on the stand-in host with host.json's
- * queue settings) over the bench's tables and an Azurite queue service, subscribed to the
- * simulated tenant by the upkeep timer. The launcher changes the tenant and times the tables.
+ * queue settings) over the bench's tables and an Azurite queue service of its own, subscribed to
+ * the simulated tenant by the upkeep timer. The launcher changes the tenant and times the tables.
  *
  * Messages: the launcher sends `start` (with the service's app settings) and later `stop`; this
  * process answers `ready` and `stopped`, or `failed`.
  */
+import { startAzuriteQueue, type RunningAzuriteQueue } from '../dev/azurite-queue.js';
 import { startLocalHost, type LocalHost } from '../dev/host.js';
 import { functionDefinitions } from '../functions/index.js';
 import { loadSettings } from '../shared/config/settings.js';
@@ -24,10 +25,12 @@ export type FromNotificationHost =
 const reply = (message: FromNotificationHost) => process.send?.(message);
 const errors: string[] = [];
 let host: LocalHost | undefined;
+let queueService: RunningAzuriteQueue | undefined;
 let services: Services | undefined;
 
 async function start(env: Record<string, string>): Promise<void> {
-  const queues = env.QUEUES_CONNECTION_STRING ?? '';
+  queueService = await startAzuriteQueue();
+  const queues = queueService.connectionString;
   host = await startLocalHost({
     definitions: functionDefinitions,
     port: 0,
@@ -38,7 +41,11 @@ async function start(env: Record<string, string>): Promise<void> {
     },
   });
   services = createServices(
-    loadSettings({ ...env, NOTIFICATION_URL: `${host.url}/api/graph/notifications` }),
+    loadSettings({
+      ...env,
+      QUEUES_CONNECTION_STRING: queues,
+      NOTIFICATION_URL: `${host.url}/api/graph/notifications`,
+    }),
   );
   useServices(services);
   await host.fireTimer('subscriptionUpkeep');
@@ -57,6 +64,7 @@ async function stop(): Promise<void> {
     }
     const counts = await services.repository.notifications.readCounts();
     await host?.stop();
+    await queueService?.stop();
     reply({ kind: 'stopped', counts, errors });
   }
   process.disconnect();
