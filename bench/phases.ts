@@ -7,6 +7,7 @@
 import type { BenchContext } from './context.js';
 import type { FullPassMeasure, SignInsMeasure } from './worker.js';
 import type { Timing } from './floors.js';
+import { notificationLatency, type LatencyResult } from './notification-latency.js';
 
 export interface FullPassResult {
   readonly kind: 'full-pass';
@@ -40,7 +41,7 @@ export interface TodoResult {
   readonly title: string;
 }
 
-export type PhaseResult = FullPassResult | SignInsResult | TodoResult;
+export type PhaseResult = FullPassResult | SignInsResult | TodoResult | LatencyResult;
 
 export interface Phase {
   readonly name: string;
@@ -173,4 +174,9 @@ export const PHASES: readonly Phase[] = [
   fullPass('change', '1 % change through a full pass', 'read+replay', changeTenant),
   signIns('changeSignIns', 'sign-ins after the change'),
   todo('changeDelta', 'TODO(12.1): 1 % change through a delta round'),
+  // Last: it leaves a subscription's worth of changes (the burst's adds) in the tenant.
+  notificationLatency(
+    'notificationLatency',
+    'change-to-table latency through change notifications',
+  ),
 ];

@@ -21,6 +21,7 @@ import { defaultBudgetLimit } from '../dev/tenant/resource-budget.js';
 import { startSimulatedTenant, type SimulatedTenant } from '../dev/tenant/server.js';
 import { BenchContext } from './context.js';
 import { WorkerHandle } from './ipc.js';
+import { latencyChecks } from './notification-latency.js';
 import { PHASES, type PhaseResult } from './phases.js';
 import { loadAverage, machine, ms, num, printReport, reportJson, type Check } from './report.js';
 import { parseOptions, USAGE, type BenchOptions } from './sizes.js';
@@ -65,6 +66,7 @@ function checksOf(
         );
       }
     }
+    if (phase.kind === 'latency') checks.push(...latencyChecks(phase));
     if (phase.kind === 'sign-ins') {
       const { measure } = phase;
       const n = Math.max(1, measure.signIns.length);

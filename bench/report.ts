@@ -1,5 +1,6 @@
 /** The benchmark's printed tables and JSON: every figure beside its floor, every ratio named. */
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { latencyRows, type LatencyResult } from './notification-latency.js';
 import { percentile, type FullPassResult, type PhaseResult, type SignInsResult } from './phases.js';
 
 export interface Check {
@@ -130,6 +131,13 @@ export function printReport(phases: readonly PhaseResult[], checks: readonly Che
       '\nsign-ins (token check + sync, against the same token check, $batch and reads done bare):',
     );
     console.log(signInRows(rounds));
+  }
+  const latencies = phases.filter((phase): phase is LatencyResult => phase.kind === 'latency');
+  if (latencies.length > 0) {
+    console.log(
+      '\nchange-to-table latency (tenant change → notification → webhook → queue → worker → both rows):',
+    );
+    console.log(latencyRows(latencies));
   }
   for (const phase of phases) if (phase.kind === 'todo') console.log(`  ${phase.title}`);
   console.log('\nchecks:');

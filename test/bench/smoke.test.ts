@@ -1,6 +1,6 @@
 /**
  * The benchmark's smallest size, end to end: every phase runs beside its floor, every check
- * passes and every ratio is in the JSON. A smoke test of the harness, not a measurement.
+ * passes and every ratio is in the JSON (the notification latencies too). A smoke test of the harness, not a measurement.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 const BENCH = fileURLToPath(new URL('../../dist/bench/reconcile.js', import.meta.url));
 
 describe('npm run bench -- --size XS', () => {
-  it('runs every phase with its floor and writes every ratio', { timeout: 180_000 }, async () => {
+  it('runs every phase with its floor and writes every ratio', { timeout: 240_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bench-'));
     try {
       const out = join(dir, 'xs.json');
@@ -21,7 +21,7 @@ describe('npm run bench -- --size XS', () => {
         process.execPath,
         [BENCH, '--size', 'XS', '--signins', '20', '--out', out],
         {
-          timeout: 170_000,
+          timeout: 230_000,
         },
       );
       const report = JSON.parse(await readFile(out, 'utf8')) as {
@@ -40,6 +40,7 @@ describe('npm run bench -- --size XS', () => {
         'change',
         'changeSignIns',
         'changeDelta',
+        'notificationLatency',
       ]);
       for (const name of [
         'firstRun',
@@ -50,6 +51,9 @@ describe('npm run bench -- --size XS', () => {
         'changeSignIns',
       ]) {
         expect(report.ratios[`${name}Ratio`]).toBeGreaterThan(0);
+      }
+      for (const name of ['SingleP50Ms', 'SingleP99Ms', 'BurstP50Ms', 'BurstP99Ms']) {
+        expect(report.ratios[`notificationLatency${name}`]).toBeGreaterThan(0);
       }
       expect(report.loadAverage.start).toHaveLength(3);
     } finally {

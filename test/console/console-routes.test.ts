@@ -131,6 +131,8 @@ describe('admin and non-admin', () => {
     expect(users.text).toContain('ava.patel@mishikallm.onmicrosoft.com');
     const runs = await get(stack, `${CONSOLE_PATH}/runs`, cookie);
     expect(runs.text).toContain('<svg');
+    expect(runs.text).toContain('<h2>Change notifications</h2>');
+    expect(runs.text).toContain('Off (NOTIFICATION_URL is not set)');
     const runId = /href="\/api\/console\/runs\/([^"]+)"/.exec(runs.text)?.[1] ?? '';
     const run = await get(stack, `${CONSOLE_PATH}/runs/${runId}`, cookie);
     expect(run.status).toBe(200);

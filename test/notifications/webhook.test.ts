@@ -3,8 +3,7 @@
  * handshake, crafted Graph-shaped payloads, and what reaches the group-sync queue.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startLocalHost, type LocalHost } from '../../dev/host.js';
-import { functionDefinitions } from '../../functions/index.js';
+import type { LocalHost } from '../../dev/host.js';
 import { useServices, type Services } from '../../shared/services.js';
 import { S, SAMPLE } from '../support/sample-tenant.js';
 import { useSimulatedTenant } from '../support/tenant-fixture.js';
@@ -14,7 +13,7 @@ import {
   groupChange,
   lifecycleEvent,
   notificationServices,
-  subscriptionsStub,
+  startNotificationHost,
   useQueueService,
 } from '../support/notifications.js';
 
@@ -25,20 +24,14 @@ let host: LocalHost;
 let services: Services;
 
 beforeAll(async () => {
-  host = await startLocalHost({
-    definitions: functionDefinitions,
-    port: 0,
-    timers: false,
-    queues: false,
-    log: (level, message) => logs.push(`${level}: ${message}`),
-  });
+  host = await startNotificationHost({ logs });
 });
 afterAll(async () => {
   await host.stop();
 });
 
 function servicesWith(environment: Record<string, string> = {}): Services {
-  return notificationServices(sim, queues.connectionString, subscriptionsStub(), {
+  return notificationServices(sim, queues.connectionString, {
     NOTIFICATION_URL: `${host.url}/api/graph/notifications`,
     ...environment,
   });

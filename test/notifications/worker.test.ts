@@ -4,8 +4,7 @@
  * simulated tenant; its coalescing, the host's retries and poison queue, and the large-team guard.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startLocalHost, type LocalHost } from '../../dev/host.js';
-import { functionDefinitions } from '../../functions/index.js';
+import type { LocalHost } from '../../dev/host.js';
 import { GROUP_SYNC_QUEUE } from '../../shared/queue/index.js';
 import { useServices, type Services } from '../../shared/services.js';
 import { reconcile } from '../../shared/sync/index.js';
@@ -14,12 +13,13 @@ import { S, SAMPLE } from '../support/sample-tenant.js';
 import { useSimulatedTenant } from '../support/tenant-fixture.js';
 import {
   clear,
+  eventually as eventuallyLogged,
   groupChange,
   notificationServices,
   POISON,
   queue,
   queued,
-  subscriptionsStub,
+  startNotificationHost,
   useQueueService,
 } from '../support/notifications.js';
 
@@ -30,21 +30,7 @@ let host: LocalHost;
 let services: Services;
 
 beforeAll(async () => {
-  host = await startLocalHost({
-    definitions: functionDefinitions,
-    port: 0,
-    timers: false,
-    settings: { AzureWebJobsStorage: queues.connectionString },
-    // host.json's retries, but no wait between attempts and quick polls, for the tests' sake.
-    queueSettings: {
-      maxDequeueCount: 3,
-      visibilityTimeoutMs: 0,
-      batchSize: 8,
-      maxPollingIntervalMs: 100,
-      messageEncoding: 'base64',
-    },
-    log: (level, message) => logs.push(`${level}: ${message}`),
-  });
+  host = await startNotificationHost({ logs, queues: queues.connectionString });
 });
 afterAll(async () => {
   await host.stop();
@@ -55,7 +41,7 @@ beforeEach(async () => {
   sim.faults.clear();
   logs.length = 0;
   await Promise.all([clear(queues.connectionString), clear(queues.connectionString, POISON)]);
-  services = notificationServices(sim, queues.connectionString, subscriptionsStub(), {
+  services = notificationServices(sim, queues.connectionString, {
     NOTIFICATION_URL: `${host.url}/api/graph/notifications`,
   });
   useServices(services);
@@ -73,14 +59,8 @@ async function notify(...groupIds: string[]) {
   expect(response.status).toBe(202);
 }
 
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; host log:\n${logs.join('\n')}`);
-}
+const eventually = (check: () => Promise<boolean>, what: string) =>
+  eventuallyLogged(check, what, logs);
 
 const settled = async () =>
   (await queued(queues.connectionString)) === 0 &&

@@ -1,17 +1,15 @@
 /**
  * For the change-notification tests: Graph-shaped notification payloads, a queue service of the
- * file's own (so files never read each other's `group-sync`), a look into the queues, and a
- * stand-in for Graph's `/subscriptions` in front of the real fetch.
- *
- * The simulated tenant will serve `/subscriptions` itself; until then `subscriptionsStub().fetch`
- * answers those paths and passes everything else on. Swapping to the tenant is dropping that
- * wrapper where the services are built (see `notificationServices`).
+ * file's own (so files never read each other's `group-sync`), a look into the queues, and services
+ * whose `/subscriptions` calls go to the simulated tenant (which validates the real webhook).
  */
-import { randomUUID } from 'node:crypto';
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll } from 'vitest';
 import { startAzuriteQueue, type RunningAzuriteQueue } from '../../dev/azurite-queue.js';
+import { startLocalHost, type LocalHost } from '../../dev/host.js';
 import type { SimulatedTenant } from '../../dev/tenant/server.js';
+import { functionDefinitions } from '../../functions/index.js';
+import type { FunctionDefinition } from '../../functions/registry.js';
 import { createDirectoryReader, createNotificationGraph } from '../../shared/graph/index.js';
 import {
   GROUP_SYNC_POISON_QUEUE,
@@ -114,125 +112,13 @@ export async function queued(connectionString: string, name = GROUP_SYNC_QUEUE) 
 
 export const POISON = GROUP_SYNC_POISON_QUEUE;
 
-interface StubSubscription {
-  id: string;
-  resource: string;
-  changeType: string;
-  notificationUrl: string;
-  lifecycleNotificationUrl: string | undefined;
-  clientState: string | undefined;
-  expirationDateTime: string;
-}
-
-export interface SubscriptionsStub {
-  readonly calls: { method: string; path: string; body: unknown }[];
-  readonly subscriptions: Map<string, StubSubscription>;
-  /** Graph no longer has it (expired, or removed on its side). */
-  forget(subscriptionId: string): void;
-  /** `/v1.0/subscriptions…` answered here, everything else by `next`. */
-  fetch(next: typeof fetch): typeof fetch;
-}
-
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json' },
-  });
-
-/**
- * Graph's `/subscriptions` as documented: a create first validates the notification and
- * lifecycle URLs (POST `?validationToken=`, expecting 200 text/plain with the token back
- * within 10 s), answers 201; PATCH renews (200) or 404; DELETE answers 204 or 404.
- */
-export function subscriptionsStub(): SubscriptionsStub {
-  const calls: SubscriptionsStub['calls'] = [];
-  const subscriptions = new Map<string, StubSubscription>();
-
-  async function validates(url: string): Promise<boolean> {
-    const token = `Validation: ${randomUUID()} & <done>`;
-    const response = await fetch(`${url}?validationToken=${encodeURIComponent(token)}`, {
-      method: 'POST',
-      signal: AbortSignal.timeout(10_000),
-    });
-    return (
-      response.status === 200 &&
-      (response.headers.get('content-type') ?? '').startsWith('text/plain') &&
-      (await response.text()) === token
-    );
-  }
-
-  async function answer(method: string, path: string, body: unknown): Promise<Response> {
-    const id = /^\/subscriptions\/([^/]+)$/.exec(path)?.[1];
-    if (method === 'POST' && path === '/subscriptions') {
-      const request = body as Record<string, string | undefined>;
-      const urls = [request.notificationUrl, request.lifecycleNotificationUrl].filter(
-        (url): url is string => url !== undefined,
-      );
-      for (const url of new Set(urls)) {
-        if (!(await validates(url))) {
-          return json(400, {
-            error: { code: 'ValidationError', message: 'Subscription validation request failed.' },
-          });
-        }
-      }
-      const created: StubSubscription = {
-        id: randomUUID(),
-        resource: request.resource ?? '',
-        changeType: request.changeType ?? '',
-        notificationUrl: request.notificationUrl ?? '',
-        lifecycleNotificationUrl: request.lifecycleNotificationUrl,
-        clientState: request.clientState,
-        expirationDateTime: request.expirationDateTime ?? '',
-      };
-      subscriptions.set(created.id, created);
-      const { clientState: _hidden, ...shown } = created;
-      return json(201, shown);
-    }
-    const existing = id === undefined ? undefined : subscriptions.get(decodeURIComponent(id));
-    if (existing === undefined) {
-      return json(404, { error: { code: 'ResourceNotFound', message: 'Subscription not found' } });
-    }
-    if (method === 'PATCH') {
-      existing.expirationDateTime = (body as { expirationDateTime: string }).expirationDateTime;
-      const { clientState: _hidden, ...shown } = existing;
-      return json(200, shown);
-    }
-    if (method === 'DELETE') {
-      subscriptions.delete(existing.id);
-      return new Response(null, { status: 204 });
-    }
-    return json(405, { error: { code: 'BadRequest', message: 'not supported' } });
-  }
-
-  return {
-    calls,
-    subscriptions,
-    forget: (subscriptionId) => {
-      subscriptions.delete(subscriptionId);
-    },
-    fetch: (next) => async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-      const url = new URL(
-        typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
-      );
-      const path = url.pathname.replace(/^\/v1\.0/, '');
-      if (!path.startsWith('/subscriptions')) return next(input, init);
-      const method = (init?.method ?? 'GET').toUpperCase();
-      const text = typeof init?.body === 'string' ? init.body : undefined;
-      const body: unknown = text === undefined || text === '' ? undefined : JSON.parse(text);
-      calls.push({ method, path, body });
-      return answer(method, path, body);
-    },
-  };
-}
-
 /**
  * Services against the simulated tenant, the test Azurite and this file's queue service, with
- * notifications on (unless `NOTIFICATION_URL` is given as '') and `/subscriptions` on the stub.
+ * notifications on (unless `NOTIFICATION_URL` is given as '').
  */
 export function notificationServices(
   sim: SimulatedTenant,
   queueConnectionString: string,
-  stub: SubscriptionsStub,
   environment: Record<string, string> = {},
   overrides: Partial<Services> = {},
 ): Services {
@@ -247,9 +133,74 @@ export function notificationServices(
   });
   return createServices(settings, {
     createDirectory: (options) => createDirectoryReader(settings, { sleep: fast, ...options }),
-    // The one line to drop once the simulated tenant serves /subscriptions: `fetch: …`.
     createNotificationGraph: (options) =>
-      createNotificationGraph(settings, { sleep: fast, ...options, fetch: stub.fetch(fetch) }),
+      createNotificationGraph(settings, { sleep: fast, ...options }),
     ...overrides,
   });
+}
+
+/** The service's clock on the tenant's simulated time, so `advanceTime` moves both. */
+export function tenantClock(sim: SimulatedTenant): () => Date {
+  return () => new Date(Date.parse(sim.admin.now()));
+}
+
+/** Deletes every subscription the tenant has, so none posts into the next test. */
+export async function unsubscribeAll(sim: SimulatedTenant, services: Services): Promise<void> {
+  await sim.admin.flushNotifications();
+  const { subscriptions } = services.createNotificationGraph();
+  for (const subscription of sim.admin.listSubscriptions()) {
+    await subscriptions.remove(String(subscription.id));
+  }
+}
+
+/** Quick polls and no wait between attempts, for the tests' sake (host.json's retries otherwise). */
+const TEST_QUEUE_SETTINGS = {
+  visibilityTimeoutMs: 0,
+  maxPollingIntervalMs: 100,
+  messageEncoding: 'base64',
+} as const;
+
+/**
+ * The stand-in host for a notification suite: the given functions (default all), logging into
+ * `logs`; with a queue connection string its queue triggers poll that queue service.
+ */
+export function startNotificationHost(options: {
+  readonly logs: string[];
+  readonly queues?: string;
+  readonly definitions?: readonly FunctionDefinition[];
+  readonly maxDequeueCount?: number;
+  readonly batchSize?: number;
+}): Promise<LocalHost> {
+  const { logs, queues } = options;
+  return startLocalHost({
+    definitions: options.definitions ?? functionDefinitions,
+    port: 0,
+    timers: false,
+    log: (level, message) => logs.push(`${level}: ${message}`),
+    ...(queues === undefined
+      ? { queues: false }
+      : {
+          settings: { AzureWebJobsStorage: queues },
+          queueSettings: {
+            ...TEST_QUEUE_SETTINGS,
+            maxDequeueCount: options.maxDequeueCount ?? 3,
+            batchSize: options.batchSize ?? 8,
+          },
+        }),
+  });
+}
+
+/** Polls `check` every 25 ms until it holds; fails after `timeoutMs` with the host's log. */
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  logs: readonly string[],
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`not within ${timeoutMs} ms: ${what}; host log:\n${logs.join('\n')}`);
 }

@@ -1,3 +1,4 @@
+import type { NotificationStatus } from '../../notifications/status.js';
 import type { RunRecord } from '../../sync/run-records.js';
 import { changesOf, runsChart } from '../chart.js';
 import { durationText, whenText } from '../format.js';
@@ -5,6 +6,7 @@ import { html } from '../html.js';
 import type { PageContent } from '../layout.js';
 import { CONSOLE_PATH } from '../session.js';
 import { dataTable } from '../table.js';
+import { notificationsSection } from './notifications.js';
 
 function countsText(run: RunRecord): string {
   const s = run.summary;
@@ -16,7 +18,10 @@ function countsText(run: RunRecord): string {
   ].join('; ');
 }
 
-export function runsPage(runs: readonly RunRecord[]): PageContent {
+export function runsPage(
+  runs: readonly RunRecord[],
+  notifications: NotificationStatus,
+): PageContent {
   const body = html`${
       runs.length === 0
         ? ''
@@ -42,6 +47,7 @@ export function runsPage(runs: readonly RunRecord[]): PageContent {
       ],
       runs,
       'No sync run yet.',
-    )}`;
+    )}
+    ${notificationsSection(notifications)}`;
   return { title: 'Sync runs', section: 'runs', body };
 }
