@@ -180,6 +180,7 @@ export interface GroupDeltaFeedOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly clock?: () => Date;
   readonly fetch?: typeof fetch;
+  readonly requestTimeoutMs?: number;
 }
 
 export function createGroupDeltaFeed(
@@ -188,7 +189,7 @@ export function createGroupDeltaFeed(
 ): GroupDeltaFeed {
   const graph = createGraphClient(settings.entra, undefined, options.fetch);
   const runner = new GraphRequestRunner(
-    new GraphTransport(graph.client, settings.entra.graphEndpoint),
+    new GraphTransport(graph.client, settings.entra.graphEndpoint, options.requestTimeoutMs),
     {
       maxRetryWaitMs: (options.maxRetryWaitSeconds ?? 60) * 1000,
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
