@@ -23,9 +23,9 @@ import {
 const sim = useSimulatedTenant(
   generateTenant({
     seed: 'faults-graph',
-    users: 60,
-    groups: 16,
-    assignedGroups: 10,
+    users: 40,
+    groups: 12,
+    assignedGroups: 8,
     membershipsPerGroup: { min: 4, max: 10 },
     nestingDepth: 2,
     nestedChains: 3,
