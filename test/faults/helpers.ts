@@ -5,10 +5,31 @@
  */
 import { expect } from 'vitest';
 import type { ParsedTenantData } from '../../dev/tenant/model.js';
+import type { SimulatedTenant } from '../../dev/tenant/server.js';
 import type { Services } from '../../shared/services.js';
 import type { RunRecord } from '../../shared/sync/run-records.js';
-import { expectTablesMatchEntra, membersOf, run } from '../reconcile/helpers.js';
+import { assignedGroupIds, expectTablesMatchEntra, membersOf, run } from '../reconcile/helpers.js';
 import { allTeams, allUsers } from '../support/tables.js';
+
+/**
+ * Entra moves on after a sync: a member leaves each of the first three assigned groups, one
+ * joins each of the next three, and the sixth is renamed, so a faulted run has additions,
+ * removals and a rename to get right.
+ */
+export function changeEntra(sim: SimulatedTenant): void {
+  const state = sim.admin.getState();
+  const assigned = assignedGroupIds(state);
+  const isUser = (id: string) => state.users.some((user) => user.id === id);
+  for (const groupId of assigned.slice(0, 3)) {
+    const leaver = state.groups.find((group) => group.id === groupId)?.members.find(isUser);
+    if (leaver !== undefined) sim.admin.removeMember(groupId, leaver);
+  }
+  for (const groupId of assigned.slice(3, 6)) {
+    const joiner = state.users.find((user) => !membersOf(state, groupId).has(user.id));
+    if (joiner !== undefined) sim.admin.addMember(groupId, joiner.id);
+  }
+  sim.admin.renameGroup(assigned[6] ?? assigned[0] ?? '', 'Renamed while a fault is injected');
+}
 
 /** Every `entra` membership in the tables, as `side|team|user`. */
 export async function entraMemberships(services: Services): Promise<Set<string>> {
@@ -57,6 +78,25 @@ export async function expectInEntraState(
   const quiet = await run(services);
   expect(quiet.summary?.tableWrites, 'writes of the run after convergence').toBe(0);
   return quiet;
+}
+
+/**
+ * A run that met faults and still completed: Entra's state, nothing lost, and at least
+ * `minExtraRequests` more Graph requests than the same run without faults (the retries).
+ */
+export async function expectCompletedThrough(
+  services: Services,
+  record: RunRecord,
+  before: ReadonlySet<string>,
+  state: ParsedTenantData,
+  minExtraRequests: number,
+): Promise<void> {
+  expect(record.outcome).toBe('succeeded');
+  await expectNothingLost(services, before, state);
+  const quiet = await expectInEntraState(services, state);
+  expect(extraRequests(record, quiet), 'requests sent again').toBeGreaterThanOrEqual(
+    minExtraRequests,
+  );
 }
 
 /** Graph requests a faulted run sent beyond what the same run costs without faults. */

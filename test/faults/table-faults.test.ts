@@ -19,7 +19,13 @@ import { testSettings } from '../support/services.js';
 import { TableFaults } from '../support/table-faults.js';
 import { azuriteConnectionString, uniqueTablePrefix } from '../support/tables.js';
 import { useSimulatedTenant } from '../support/tenant-fixture.js';
-import { entraMemberships, expectConverges, expectNothingLost, failedRun } from './helpers.js';
+import {
+  changeEntra,
+  entraMemberships,
+  expectConverges,
+  expectNothingLost,
+  failedRun,
+} from './helpers.js';
 
 const sim = useSimulatedTenant(
   generateTenant({
@@ -58,22 +64,14 @@ function faultyServices(
   });
 }
 
-/** Synced, then Entra moves on: removals, additions and a rename for the faulted run. */
+/** Synced, then Entra moves on (`changeEntra`). */
 async function syncedThenChanged(services: Services) {
   expect((await run(services)).outcome).toBe('succeeded');
-  const state = sim.admin.getState();
-  const assigned = assignedGroupIds(state);
-  for (const groupId of assigned.slice(0, 3)) {
-    const direct = state.groups.find((group) => group.id === groupId)?.members ?? [];
-    const leaver = direct.find((id) => state.users.some((user) => user.id === id));
-    if (leaver !== undefined) sim.admin.removeMember(groupId, leaver);
-  }
-  for (const groupId of assigned.slice(2, 5)) {
-    const joiner = state.users.find((user) => !membersOf(state, groupId).has(user.id));
-    if (joiner !== undefined) sim.admin.addMember(groupId, joiner.id);
-  }
-  sim.admin.renameGroup(assigned[5] ?? '', 'Renamed while Storage misbehaves');
-  return { before: await entraMemberships(services), assigned };
+  changeEntra(sim);
+  return {
+    before: await entraMemberships(services),
+    assigned: assignedGroupIds(sim.admin.getState()),
+  };
 }
 
 describe('Table Storage faults during a full pass', () => {

@@ -86,8 +86,12 @@ export async function startRestartableAzurite(): Promise<RestartableAzurite> {
   };
   const stopChild = async () => {
     const running = child;
-    if (running === undefined || running.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+    if (running?.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => {
+      running.once('exit', () => {
+        resolve();
+      });
+    });
     running.kill('SIGINT');
     await exited;
     child = undefined;
