@@ -22,8 +22,19 @@ export interface FaultSpec {
   delayMs?: number;
   /** Destroys the socket instead of answering (for a sub-request: the whole `$batch`). */
   dropConnection?: boolean;
-  /** Answers the real response with a truncated, invalid JSON body (status 200). */
+  /**
+   * Answers the real response with a truncated, invalid JSON body (status 200). For a sub-request
+   * of `$batch`: its `body` becomes the first half of its JSON as a string (the batch is valid).
+   */
   malformedBody?: boolean;
+  /**
+   * Sends the real status, headers (with the full `content-length`) and the first half of the
+   * body, then destroys the socket: a connection that breaks mid-response (for a sub-request:
+   * the whole `$batch` answer breaks off).
+   */
+  dropMidResponse?: boolean;
+  /** Answers the real page with an `@odata.nextLink` pointing back to the request itself. */
+  loopNextLink?: boolean;
 }
 
 /** The JSON form the admin API takes (`pathRegex` is a RegExp source). */
@@ -53,9 +64,13 @@ export class FaultRegistry {
       spec.status === undefined &&
       spec.delayMs === undefined &&
       spec.dropConnection !== true &&
-      spec.malformedBody !== true
+      spec.malformedBody !== true &&
+      spec.dropMidResponse !== true &&
+      spec.loopNextLink !== true
     ) {
-      throw new Error('a fault needs status, delayMs, dropConnection or malformedBody');
+      throw new Error(
+        'a fault needs status, delayMs, dropConnection, dropMidResponse, malformedBody or loopNextLink',
+      );
     }
     const id = this.nextId++;
     this.faults.push({ id, spec, remaining: times, hits: 0 });

@@ -12,7 +12,7 @@ import { ensureDevCertificate, trustBundle } from './certificate.js';
 import { loadTenantFile, parseTenantData, type ParsedTenantData } from './model.js';
 import { OidcProvider } from './oidc.js';
 import { answerAdmin, isAdminPath } from './routing/admin-routes.js';
-import { delay, faultResponse } from './routing/fault-injection.js';
+import { delay, faultResponse, loopingPage } from './routing/fault-injection.js';
 import { graphSurface, unknownPathSurface } from './routing/graph-routes.js';
 import { HttpError, readBody, send } from './routing/http-io.js';
 import { oidcSurface } from './routing/oidc-routes.js';
@@ -111,10 +111,12 @@ export async function startSimulatedTenant(
       unknownPathSurface(method, path);
     state.countRoute(surface.routeKey);
     const line = `${method} ${path}${url.search}`;
-    const finish = (r: SimResponse, malformed: boolean): void => {
+    const finish = (r: SimResponse, malformed: boolean, cut = false): void => {
       state.countStatus(r.status);
-      options.onRequest?.(`${line} -> ${r.status}`);
-      send(res, r, malformed);
+      options.onRequest?.(
+        `${line} -> ${r.status}${cut ? ' (connection dropped mid-response)' : ''}`,
+      );
+      send(res, r, malformed, cut);
     };
 
     const body = await readBody(req);
@@ -135,7 +137,13 @@ export async function startSimulatedTenant(
       req.socket.destroy();
       return;
     }
-    finish(answer.response, answer.malformable && fault?.malformedBody === true);
+    finish(
+      fault?.loopNextLink === true
+        ? loopingPage(answer.response, `${state.baseUrl}${path}${url.search}`)
+        : answer.response,
+      answer.malformable && fault?.malformedBody === true,
+      answer.cutMidResponse === true || fault?.dropMidResponse === true,
+    );
   };
 
   const server: Server = createServer({ cert: cert.cert, key: cert.key }, (req, res) => {

@@ -98,6 +98,7 @@ class DeltaRoundJob {
   result: DeltaRoundResult | undefined;
   error: SyncServiceError | undefined;
   private pages = 0;
+  private readonly followed = new Set<string>();
 
   constructor(private readonly versionRoot: string) {}
 
@@ -136,6 +137,11 @@ class DeltaRoundJob {
     const deltaLink = body['@odata.deltaLink'];
     if (typeof next === 'string' && next.startsWith(this.versionRoot)) {
       if (this.pages >= MAX_PAGES_PER_LISTING) return this.malformed('too many pages');
+      // A link already followed would page the same changes forever (up to the page cap).
+      if (this.followed.has(next) || next === request.url) {
+        return this.malformed('a next link that points to a page already read (the round loops)');
+      }
+      this.followed.add(next);
       return this.job({ method: 'GET', url: next });
     }
     if (typeof deltaLink === 'string' && deltaLink.startsWith(this.versionRoot)) {
@@ -180,6 +186,7 @@ export interface GroupDeltaFeedOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly clock?: () => Date;
   readonly fetch?: typeof fetch;
+  readonly requestTimeoutMs?: number;
 }
 
 export function createGroupDeltaFeed(
@@ -188,7 +195,7 @@ export function createGroupDeltaFeed(
 ): GroupDeltaFeed {
   const graph = createGraphClient(settings.entra, undefined, options.fetch);
   const runner = new GraphRequestRunner(
-    new GraphTransport(graph.client, settings.entra.graphEndpoint),
+    new GraphTransport(graph.client, settings.entra.graphEndpoint, options.requestTimeoutMs),
     {
       maxRetryWaitMs: (options.maxRetryWaitSeconds ?? 60) * 1000,
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),

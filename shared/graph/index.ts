@@ -39,6 +39,8 @@ export interface DirectoryReaderOptions {
   readonly pageSize?: number;
   /** How requests reach Graph (tests pass a stand-in); the global `fetch` by default. */
   readonly fetch?: typeof fetch;
+  /** How long one request may take before it is retried as lost (default 60 s). */
+  readonly requestTimeoutMs?: number;
 }
 
 function sleepFor(ms: number): Promise<void> {
@@ -52,7 +54,7 @@ export function createDirectoryReader(
   const clock = options.clock ?? (() => new Date());
   const graph = createGraphClient(settings.entra, options.credential, options.fetch);
   const runner = new GraphRequestRunner(
-    new GraphTransport(graph.client, settings.entra.graphEndpoint),
+    new GraphTransport(graph.client, settings.entra.graphEndpoint, options.requestTimeoutMs),
     {
       maxRetryWaitMs: (options.maxRetryWaitSeconds ?? DEFAULT_MAX_RETRY_WAIT_SECONDS) * 1000,
       sleep: options.sleep ?? sleepFor,

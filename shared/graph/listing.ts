@@ -91,7 +91,7 @@ export class Listing<T> {
     if (typeof nextLink !== 'string' || !nextLink.startsWith(this.versionRoot)) {
       return 'the next link is not a Graph v1.0 link on the configured endpoint';
     }
-    if (this.followed.has(nextLink) || nextLink === this.first.url) {
+    if (this.followed.has(nextLink) || nextLink === this.firstUrl()) {
       return 'the next link points to a page already read (the listing loops)';
     }
     if (this.pages + 1 >= this.maxPages) {
@@ -99,6 +99,12 @@ export class Listing<T> {
     }
     this.followed.add(nextLink);
     return { items, nextLink };
+  }
+
+  /** The first request's url as a next link would give it (absolute). */
+  private firstUrl(): string {
+    const { url } = this.first;
+    return url.startsWith('/') ? `${this.versionRoot}${url.slice(1)}` : url;
   }
 
   private settle(result: ListingResult<T>): void {

@@ -23,7 +23,7 @@ export function createNotificationGraph(
 ): NotificationGraph {
   const graph = createGraphClient(settings.entra, options.credential, options.fetch);
   const runner = new GraphRequestRunner(
-    new GraphTransport(graph.client, settings.entra.graphEndpoint),
+    new GraphTransport(graph.client, settings.entra.graphEndpoint, options.requestTimeoutMs),
     {
       maxRetryWaitMs: (options.maxRetryWaitSeconds ?? 60) * 1000,
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),

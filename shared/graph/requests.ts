@@ -28,7 +28,8 @@ import {
 export const MAX_BATCH_SIZE = 20;
 /** Batches (or single requests) in flight at once. */
 export const MAX_REQUESTS_IN_FLIGHT = 4;
-const REQUEST_TIMEOUT_MS = 60_000;
+/** How long one request (its answer read whole) may take before it counts as lost. */
+export const REQUEST_TIMEOUT_MS = 60_000;
 
 export interface GraphRequest {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -95,6 +96,7 @@ export class GraphTransport {
   constructor(
     private readonly client: Client,
     graphEndpoint: string,
+    private readonly timeoutMs: number = REQUEST_TIMEOUT_MS,
   ) {
     this.versionRoot = `${graphEndpoint}/v1.0`;
   }
@@ -106,7 +108,7 @@ export class GraphTransport {
       const api = this.client
         .api(request.url)
         .responseType(ResponseType.RAW)
-        .option('signal', AbortSignal.timeout(REQUEST_TIMEOUT_MS));
+        .option('signal', AbortSignal.timeout(this.timeoutMs));
       raw = (await sendWith(api, request)) as Response;
     } catch (error) {
       const noToken = tokenFailure(error);

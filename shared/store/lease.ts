@@ -48,24 +48,31 @@ export async function acquireLease(
       );
     }
   }
-  const taken = await tables.applyWrites([
-    leaseWrite(name, { holder, expiresAt: expiry(now) }, existing),
-  ]);
-  if (taken.results[0]?.outcome !== 'applied') {
-    throw new SyncServiceError('sync_refused', `another ${what} took the lease at the same moment`);
-  }
-
   const ours = async (): Promise<StoredEntity | undefined> => {
     const current = await tables.readEntity('state', name, LEASE_ROW);
     return current?.holder === holder ? current : undefined;
   };
+  /**
+   * Whether a lease write took effect. A write whose answer was lost is sent again by the SDK,
+   * which then meets its own first attempt (412, 409) or gives up: the row says what happened,
+   * and the expiry written (to the millisecond, with the holder) is this write's alone.
+   */
+  const wrote = async (write: TableWrite, expiresAt: string): Promise<boolean> => {
+    const outcome = (await tables.applyWrites([write])).results[0]?.outcome;
+    return outcome === 'applied' || (await ours())?.expiresAt === expiresAt;
+  };
+
+  const until = expiry(now);
+  if (!(await wrote(leaseWrite(name, { holder, expiresAt: until }, existing), until))) {
+    throw new SyncServiceError('sync_refused', `another ${what} took the lease at the same moment`);
+  }
   return {
     async renew(at) {
       const current = await ours();
+      const renewedUntil = expiry(at);
       const renewed =
         current !== undefined &&
-        (await tables.applyWrites([leaseWrite(name, { expiresAt: expiry(at) }, current)]))
-          .results[0]?.outcome === 'applied';
+        (await wrote(leaseWrite(name, { expiresAt: renewedUntil }, current), renewedUntil));
       if (!renewed) {
         throw new SyncServiceError(
           'sync_refused',

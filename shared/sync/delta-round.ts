@@ -243,11 +243,12 @@ export async function deltaRound(dependencies: DeltaRoundDependencies): Promise<
           ? 'partial'
           : 'synced';
     }
-    // After the sync: a round that failed before here reads the same changes again next time.
-    const saved = await repository.saveDeltaCursors({
-      save: [...progress.save],
-      drop: [...layout.drop],
-    });
+    // After the sync: a round that failed before here reads the same changes again next time,
+    // and so does one that could not sync them all (a replayed change syncs to a no-op).
+    const saved =
+      outcome === 'partial'
+        ? { written: 0, conflicts: 0 }
+        : await repository.saveDeltaCursors({ save: [...progress.save], drop: [...layout.drop] });
     if (outcome === 'unchanged' && saved.written > 0) outcome = 'synced';
     const done = record(outcome, {
       cursorsStarted: progress.started,
@@ -257,7 +258,9 @@ export async function deltaRound(dependencies: DeltaRoundDependencies): Promise<
       tableWrites,
       ...(saved.conflicts > 0
         ? { detail: `${saved.conflicts} cursor writes met a stale ETag; they run again next round` }
-        : {}),
+        : outcome === 'partial'
+          ? { detail: 'not every changed group was synced: the cursors stay where they were' }
+          : {}),
     });
     if (outcome !== 'unchanged') await repository.writeDeltaRound(done);
     return done;

@@ -1,5 +1,5 @@
 /**
- * Twenty people sign in for the first time, at once, right after their group was assigned to
+ * Fifty people sign in for the first time, at once, right after their group was assigned to
  * the app: through the real POST /api/sync/me with real tokens, sharing one assignments listing
  * per ASSIGNED_GROUPS_CACHE_SECONDS (5 s). The listing's clock is injected, so the 5 s pass
  * without waiting for them.
@@ -17,7 +17,7 @@ import { useSimulatedTenant } from '../support/tenant-fixture.js';
 const tenant = useSimulatedTenant();
 const GROUP = 'b0000000-0000-4000-8000-000000000020';
 const PEOPLE = Array.from(
-  { length: 20 },
+  { length: 50 },
   (_, index) => `c0000000-0000-4000-8000-${index.toString().padStart(12, '0')}`,
 );
 
@@ -42,7 +42,7 @@ function assignmentListings(): number {
 }
 
 describe('a burst of first sign-ins into a newly assigned group', () => {
-  it('creates one team with the defaults once, and twenty members on both sides', async () => {
+  it('creates one team with the defaults once, and fifty members on both sides', async () => {
     let elapsedMs = 0;
     const clock = () => new Date(Date.now() + elapsedMs);
     const settings = testSettings({
@@ -79,7 +79,7 @@ describe('a burst of first sign-ins into a newly assigned group', () => {
     tenant.resetCounters();
     const responses = await Promise.all(PEOPLE.map((userId) => signIn(userId)));
     for (const response of responses) expect(response.status, response.text).toBe(200);
-    // One listing for the twenty, however they interleave.
+    // One listing for the fifty, however they interleave.
     expect(assignmentListings()).toBe(1);
 
     const results = responses.map((response) => response.json as SignInResult);

@@ -159,6 +159,35 @@ describe('faults on demand', () => {
     expect((await graphFetch(t, token, `/groups/${S.evals}`)).status).toBe(200);
   });
 
+  it('breaks a connection mid-response: the status and half the announced body, then nothing', async () => {
+    sim.faults.inject({ pathPattern: `/groups/${S.evals}/members`, dropMidResponse: true });
+    const cut = await graphFetch(sim, token, `/groups/${S.evals}/members`);
+    expect(cut.status).toBe(200);
+    await expect(cut.text()).rejects.toThrow();
+    expect((await graphFetch(sim, token, `/groups/${S.evals}/members`)).status).toBe(200);
+
+    // In a $batch: the whole answer breaks off.
+    sim.faults.inject({ pathPattern: '/members', dropMidResponse: true, inBatch: true });
+    const batchCut = await batch([{ id: '1', method: 'GET', url: `/groups/${S.evals}/members` }]);
+    expect(batchCut.status).toBe(200);
+    await expect(batchCut.text()).rejects.toThrow();
+  });
+
+  it('corrupts a sub-response body, and loops a next link back to its own page', async () => {
+    sim.faults.inject({ pathPattern: '/members', malformedBody: true, inBatch: true });
+    const corrupt = (await (
+      await batch([{ id: '1', method: 'GET', url: `/groups/${S.evals}/members` }])
+    ).json()) as { responses: { status: number; body: unknown }[] };
+    expect(corrupt.responses[0]?.status).toBe(200);
+    expect(typeof corrupt.responses[0]?.body).toBe('string');
+
+    sim.faults.inject({ pathPattern: `/groups/${S.evals}/members`, loopNextLink: true });
+    const page = (await (await graphFetch(sim, token, `/groups/${S.evals}/members`)).json()) as {
+      '@odata.nextLink': string;
+    };
+    expect(page['@odata.nextLink']).toBe(`${sim.graphEndpoint}/v1.0/groups/${S.evals}/members`);
+  });
+
   it('delays a response (slow) and still answers it', async () => {
     const t = sim;
     t.faults.inject({ pathPattern: `/groups/${S.evals}`, delayMs: 300 });

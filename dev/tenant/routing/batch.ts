@@ -7,7 +7,7 @@ import { graphError } from '../graph/responses.js';
 import type { SimResponse } from '../sim-response.js';
 import type { TenantState } from '../state.js';
 import type { GraphCaller } from '../tokens.js';
-import { delay, faultResponse } from './fault-injection.js';
+import { delay, faultResponse, loopingPage } from './fault-injection.js';
 import { meteredGraphCall } from './metered-graph.js';
 
 export const MAX_BATCH = 20;
@@ -65,12 +65,26 @@ function validRequests(body: unknown): SubRequest[] | SimResponse {
   return requests as SubRequest[];
 }
 
+/**
+ * The `$batch` answer; `cut`: a sub-request's `dropMidResponse` fault breaks the connection
+ * halfway through it. 'drop' when a fault drops the whole batch connection.
+ */
+export type BatchAnswer = { response: SimResponse; cut: boolean } | 'drop';
+
+/** Half of a sub-response's JSON body, as a string: what a `malformedBody` fault leaves. */
+function malformed(r: SimResponse): SimResponse {
+  if (r.body === undefined || typeof r.body === 'string') return r;
+  const text = JSON.stringify(r.body);
+  return { ...r, body: text.slice(0, Math.max(1, Math.floor(text.length / 2))) };
+}
+
 /** One sub-request's answer, or 'drop' when a fault drops the whole batch connection. */
 async function answerSubRequest(
   state: TenantState,
   raw: SubRequest,
   statusById: ReadonlyMap<string, number>,
   caller: GraphCaller,
+  onCut: () => void,
 ): Promise<SimResponse | 'drop'> {
   const method = raw.method.toUpperCase();
   const subHeaders: Record<string, string | undefined> = {};
@@ -91,6 +105,7 @@ async function answerSubRequest(
   const fault = state.faults.take(method, `/v1.0${rel}`, true);
   if (fault?.delayMs !== undefined) await delay(fault.delayMs);
   if (fault?.dropConnection === true) return 'drop';
+  if (fault?.dropMidResponse === true) onCut();
   const failedDep = (raw.dependsOn ?? []).find((d) => (statusById.get(d) ?? 0) >= 400);
   const injected = fault ? faultResponse(fault, 'graph') : undefined;
   if (injected) return injected;
@@ -107,7 +122,7 @@ async function answerSubRequest(
       `Write request id : ${raw.id} does not contain Content-Type header or body.`,
     );
   }
-  return meteredGraphCall(state, {
+  const answer = await meteredGraphCall(state, {
     method,
     path,
     query,
@@ -115,20 +130,25 @@ async function answerSubRequest(
     body: raw.body,
     caller,
   });
+  if (fault?.loopNextLink === true) return loopingPage(answer, `${state.baseUrl}/v1.0${rel}`);
+  return fault?.malformedBody === true && answer.status < 300 ? malformed(answer) : answer;
 }
 
 export async function answerBatch(
   state: TenantState,
   body: unknown,
   caller: GraphCaller,
-): Promise<SimResponse | 'drop'> {
+): Promise<BatchAnswer> {
   const requests = validRequests(body);
-  if (!Array.isArray(requests)) return requests;
+  if (!Array.isArray(requests)) return { response: requests, cut: false };
+  let cut = false;
   const statusById = new Map<string, number>();
   const responses: SubResponse[] = [];
   for (const raw of requests) {
     state.counters.batchSubRequests += 1;
-    const r = await answerSubRequest(state, raw, statusById, caller);
+    const r = await answerSubRequest(state, raw, statusById, caller, () => {
+      cut = true;
+    });
     if (r === 'drop') return 'drop';
     state.countStatus(r.status);
     statusById.set(raw.id, r.status);
@@ -141,11 +161,14 @@ export async function answerBatch(
     responses.push(entry);
   }
   return {
-    status: 200,
-    headers: {
-      'content-type':
-        'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8',
+    response: {
+      status: 200,
+      headers: {
+        'content-type':
+          'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8',
+      },
+      body: { responses },
     },
-    body: { responses },
+    cut,
   };
 }

@@ -35,3 +35,9 @@ export function faultResponse(spec: FaultSpec, shape: 'graph' | 'oidc'): SimResp
 export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** The page with its next link pointing back to `selfUrl` (the `loopNextLink` fault). */
+export function loopingPage(r: SimResponse, selfUrl: string): SimResponse {
+  if (r.status !== 200 || typeof r.body !== 'object' || r.body === null) return r;
+  return { ...r, body: { ...(r.body as Record<string, unknown>), '@odata.nextLink': selfUrl } };
+}

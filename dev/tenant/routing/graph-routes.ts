@@ -75,7 +75,8 @@ export function graphSurface(
           );
         }
         const r = await answerBatch(state, body, caller);
-        return r === 'drop' ? r : endpointAnswer(r);
+        if (r === 'drop') return r;
+        return { response: r.response, malformable: true, cutMidResponse: r.cut };
       }
       const flat: Record<string, string | undefined> = {};
       for (const [k, v] of Object.entries(headers))

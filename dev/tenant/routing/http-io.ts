@@ -32,13 +32,22 @@ export function readBody(req: IncomingMessage, limit = 10 * 1024 * 1024): Promis
   });
 }
 
-/** Writes the response; `malformed` cuts its body in half (the `malformedBody` fault). */
-export function send(res: ServerResponse, r: SimResponse, malformed: boolean): void {
+/**
+ * Writes the response; `malformed` cuts its body in half (the `malformedBody` fault); `cut`
+ * announces the whole body, sends half of it and destroys the socket (`dropMidResponse`).
+ */
+export function send(res: ServerResponse, r: SimResponse, malformed: boolean, cut = false): void {
   let text: string;
   if (r.body === undefined) text = '';
   else if (typeof r.body === 'string') text = r.body;
   else text = JSON.stringify(r.body);
   if (malformed) text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
+  if (cut) {
+    const bytes = Buffer.from(text);
+    res.writeHead(r.status, { ...r.headers, 'content-length': String(bytes.length) });
+    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
+    return;
+  }
   res.writeHead(r.status, r.headers);
   res.end(text);
 }

@@ -11,9 +11,11 @@ export interface TopLevelRequest {
 
 /**
  * A response, and whether a `malformedBody` fault may cut it (only answers from the endpoint
- * itself, not refusals before it such as a missing token); or 'drop' to destroy the connection.
+ * itself, not refusals before it such as a missing token), and whether the connection breaks
+ * halfway through it (a sub-request's `dropMidResponse`); or 'drop' to destroy the connection.
  */
-export type SurfaceAnswer = { response: SimResponse; malformable: boolean } | 'drop';
+export type SurfaceAnswer =
+  { response: SimResponse; malformable: boolean; cutMidResponse?: boolean } | 'drop';
 
 export interface Surface {
   /** The normalised route for the counters, e.g. `GET /v1.0/groups/{id}/members`. */
