@@ -82,20 +82,26 @@ export const tenantSpec: fc.Arbitrary<TenantSpec> = fc.record({
 });
 
 const entraChange: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('addMember'), group: index, user: index }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('addMember'), group: index, user: index }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({ kind: fc.constant('removeMember'), group: index, pick: index }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('nest'), group: index, child: index }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('unnest'), group: index, pick: index }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('rename'), group: index }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('rename'), group: index }) },
   {
     weight: 2,
     arbitrary: fc.record({ kind: fc.constant('assignGroup'), group: index, role: appRole }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('unassignGroup'), group: index }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('assignUser'), user: index, role: appRole }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('assignUser'), user: index, role: appRole }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('unassignUser'), user: index }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('disableUser'), user: index }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('enableUser'), user: index }) },
@@ -161,7 +167,7 @@ export function commands(maxLength: number): fc.Arbitrary<Command[]> {
     fc.oneof(
       { weight: 5, arbitrary: entraChange },
       { weight: 5, arbitrary: syncTrigger },
-      { weight: 2, arbitrary: operatorEdit },
+      { weight: 3, arbitrary: operatorEdit },
       { weight: 1, arbitrary: fault },
     ),
     { minLength: Math.ceil(maxLength / 2), maxLength, size: 'max' },

@@ -12,7 +12,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantData } from '../../dev/tenant/model.js';
 import { useServices } from '../../shared/services.js';
-import { startNotificationReceiver, type NotificationReceiver } from '../support/notification-receiver.js';
+import {
+  startNotificationReceiver,
+  type NotificationReceiver,
+} from '../support/notification-receiver.js';
 import { CLIENT_STATE, useQueueService } from '../support/notifications.js';
 import { useSimulatedTenant } from '../support/tenant-fixture.js';
 import { appToken } from '../tenant/helpers.js';

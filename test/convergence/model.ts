@@ -114,7 +114,11 @@ export class TenantModel {
    * (a deleted one among them is flagged).
    */
   usersInView(): Set<string> {
-    const inView = new Set(this.liveUsers().filter((u) => this.userIsAssigned(u.id)).map((u) => u.id));
+    const inView = new Set(
+      this.liveUsers()
+        .filter((u) => this.userIsAssigned(u.id))
+        .map((u) => u.id),
+    );
     for (const { userId } of this.operator.manual.values()) inView.add(userId);
     return inView;
   }
