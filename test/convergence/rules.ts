@@ -3,6 +3,7 @@
  * the rules that hold after every command, and the oracle's desired state after convergence.
  * Each answers the rules broken, in words (none: all held).
  */
+import { holdsRemovalsOf, type GuardHold } from '../../shared/sync/guard-hold.js';
 import type { CurrentState } from '../../shared/sync/model.js';
 import { emailOf, pairKey, type TenantModel } from './model.js';
 
@@ -58,13 +59,14 @@ export function operatorWorkKept(model: TenantModel, after: CurrentState): strin
 
 /**
  * Between two reads with Entra unchanged in between: no Entra membership removed that Entra
- * still has, and at most `maxRemovals` removed (the mass-removal guard of one run).
+ * still has, at most `maxRemovals` removed (the mass-removal guard of one run), and none removed
+ * from a team whose removals a full pass held (`hold`, for syncs that are not full passes).
  */
 export function removalsAllowed(
   model: TenantModel,
   before: CurrentState,
   after: CurrentState,
-  maxRemovals: number,
+  limits: { readonly maxRemovals: number; readonly hold?: GuardHold | undefined },
 ): string[] {
   const broken: string[] = [];
   const then = memberships(before);
@@ -78,10 +80,13 @@ export function removalsAllowed(
       if (model.entraMembersOf(teamId).has(userId)) {
         broken.push(`${key} (${side}) removed while Entra still has it`);
       }
+      if (holdsRemovalsOf(limits.hold, teamId)) {
+        broken.push(`${key} (${side}) removed while full pass ${limits.hold?.runId} holds it`);
+      }
     }
   }
-  if (removed > maxRemovals) {
-    broken.push(`${removed} memberships removed in one run (guard ${maxRemovals})`);
+  if (removed > limits.maxRemovals) {
+    broken.push(`${removed} memberships removed in one run (guard ${limits.maxRemovals})`);
   }
   return broken;
 }

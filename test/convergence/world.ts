@@ -223,7 +223,10 @@ export class World {
   async execute(command: Command): Promise<void> {
     tally.commands += 1;
     const before = await this.read();
-    const check = (from: CurrentState, what: string) => this.checkAlways(from, what);
+    // Syncs other than full passes leave alone what the last full pass held.
+    const hold = await this.services.repository.readHold();
+    const check = (from: CurrentState, what: string) =>
+      this.checkAlways(from, what, { maxRemovals: MAX_REMOVALS_PER_RUN, hold });
     let line: string | undefined;
     switch (command.kind) {
       case 'signIn':
@@ -269,18 +272,30 @@ export class World {
     }
     this.model.noteView();
     if (line !== undefined) this.trace.push(line);
-    await this.checkAlways(before, line ?? command.kind);
+    const bindsHold =
+      command.kind === 'signIn' ||
+      command.kind === 'notify' ||
+      (command.kind === 'delta' && line?.includes('full-pass') !== true);
+    await this.checkAlways(before, line ?? command.kind, {
+      // The worker's messages are runs of their own, each checked as it is worked.
+      maxRemovals: command.kind === 'notify' ? Infinity : MAX_REMOVALS_PER_RUN,
+      hold: bindsHold ? hold : undefined,
+    });
   }
 
   /**
    * After every command (and every queue message): manual memberships and operator edits intact,
    * no membership removed that Entra still has, no run removing more than the guard allows.
    */
-  async checkAlways(before: CurrentState, what: string, maxRemovals = MAX_REMOVALS_PER_RUN) {
+  async checkAlways(
+    before: CurrentState,
+    what: string,
+    limits: Parameters<typeof removalsAllowed>[3],
+  ): Promise<void> {
     const after = await this.read();
     const broken = [
       ...operatorWorkKept(this.model, after),
-      ...removalsAllowed(this.model, before, after, maxRemovals),
+      ...removalsAllowed(this.model, before, after, limits),
     ];
     if (broken.length > 0) this.fail(`after "${what}": ${broken.join('; ')}`);
   }
@@ -312,7 +327,7 @@ export class World {
       this.trace.push(`released the hold: ${record.outcome}`);
     }
     if (record.outcome !== 'succeeded') this.fail(`final full pass: ${JSON.stringify(record)}`);
-    await this.checkAlways(before, 'final full pass', maxRemovals);
+    await this.checkAlways(before, 'final full pass', { maxRemovals });
     const problems = desiredStateProblems(this.model, await this.read());
     if (problems.length > 0) this.fail(`after convergence: ${problems.join('; ')}`);
     this.tables.reset();
