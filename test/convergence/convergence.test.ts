@@ -27,7 +27,7 @@ const number = (name: string, fallback: number) => {
   const value = Number(process.env[name]);
   return Number.isFinite(value) && value > 0 ? value : fallback;
 };
-const RUNS = number('CONVERGENCE_RUNS', 14);
+const RUNS = number('CONVERGENCE_RUNS', 20);
 const COMMANDS = number('CONVERGENCE_COMMANDS', 24);
 const SEED = number('CONVERGENCE_SEED', 20261202);
 /** A run longer by hand may take as long as it needs. */
