@@ -33,7 +33,12 @@ export async function releaseHeldRemovals(
     );
   }
   const maxMembershipRemovals = heldRemovalCount(latest);
-  const { record } = await reconcile(dependencies, { trigger: 'http', maxMembershipRemovals });
+  // The same run as the one held: with the limit raised, and the consent it was run with.
+  const { record } = await reconcile(dependencies, {
+    trigger: 'http',
+    maxMembershipRemovals,
+    allowEmptyAssignments: latest.allowEmptyAssignments === true,
+  });
   const release: ReleaseRecord = {
     releasedAt: clock().toISOString(),
     releasedBy: session.userId,

@@ -73,6 +73,7 @@ export function runProperties(record: RunRecord): EntityProperties {
   };
   if (record.endedAt !== undefined) properties.endedAt = record.endedAt;
   if (record.holdReason !== undefined) properties.holdReason = record.holdReason;
+  if (record.allowEmptyAssignments === true) properties.allowEmptyAssignments = true;
   if (record.error !== undefined) {
     properties.errorCode = record.error.code;
     properties.errorMessage = record.error.message;
@@ -112,6 +113,7 @@ export function runFromEntity(entity: StoredEntity): RunRecord {
     holdReason: text('holdReason'),
     held: parseList<HeldChange>(entity.heldJson),
     incompleteGroups: parseList<IncompleteGroup>(entity.incompleteGroupsJson),
+    allowEmptyAssignments: entity.allowEmptyAssignments === true ? true : undefined,
     error:
       errorCode === undefined
         ? undefined

@@ -119,6 +119,8 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
     async sync(scope, trigger, options = {}) {
       const reader = readerFor(dependencies, scope, options);
       const outcomes: OperationOutcome[] = [];
+      // Sign-ins read the hold themselves; a full pass decides it anew.
+      const standingHold = scope.kind === 'groups' ? await repository.readHold() : undefined;
       for (let attempt = 1; ; attempt += 1) {
         const inputs = await reader.read();
         if (attempt === 1) reportUnmappedRoles(inputs.unmappedRoleValues ?? []);
@@ -130,6 +132,7 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
             options.maxMembershipRemovals ?? settings.sync.maxMembershipRemovalsPerRun,
           allowEmptyAssignments: options.allowEmptyAssignments ?? false,
           holdEmptiedTeamsFrom: scope.kind === 'groups' ? GROUPS_SCOPE_EMPTY_TEAM_GUARD : undefined,
+          standingHold,
         });
         const result = (rowsAfter: () => CurrentState): SyncResult => ({
           desired: inputs.desired,

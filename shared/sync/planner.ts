@@ -16,6 +16,7 @@ import type {
   UserProfile,
   UserTeamLink,
 } from './model.js';
+import { holdsRemovalsOf, type GuardHold } from './guard-hold.js';
 import { teamOf, type Operation, type SideRepair, type UserChanges } from './operations.js';
 import type { SyncScope } from './scope.js';
 
@@ -57,6 +58,11 @@ export interface PlanOptions {
    * is unassigned) keeps them: the removals and the archive are held for the full pass.
    */
   readonly holdEmptiedTeamsFrom?: number | undefined;
+  /**
+   * Groups scope: the hold a full pass left. The removals and archives it held stay held here
+   * too, so a notification or a delta round cannot apply, team by team, what the guard held.
+   */
+  readonly standingHold?: GuardHold | undefined;
 }
 
 export interface Plan {
@@ -514,6 +520,22 @@ export function planSync(desired: DesiredState, current: CurrentState, options: 
         `this sync would remove every Entra member of ${[...emptied]
           .map(([teamId, members]) => `team ${teamId} (${members})`)
           .join(', ')}: held for the full pass`,
+      );
+    }
+  }
+
+  const standing = options.standingHold;
+  if (standing !== undefined && desired.scope.kind === 'groups') {
+    const holds = (operation: Operation) =>
+      isRemoval(operation) && holdsRemovalsOf(standing, teamOf(operation) ?? '');
+    const kept = operations.filter(holds);
+    if (kept.length > 0) {
+      held = [...held, ...kept];
+      operations = operations.filter((operation) => !holds(operation));
+      reasons.push(
+        `full pass ${standing.runId} held the removals of ${[
+          ...new Set(kept.map((operation) => teamOf(operation))),
+        ].join(', ')}: they wait for a release or a pass that no longer plans them`,
       );
     }
   }

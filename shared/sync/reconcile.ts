@@ -53,6 +53,7 @@ export async function reconcile(
     startedAt: startedAt.toISOString(),
     held: [],
     incompleteGroups: [],
+    allowEmptyAssignments: options.allowEmptyAssignments === true ? true : undefined,
   } satisfies Partial<RunRecord>;
 
   const lease = dryRun
@@ -71,12 +72,15 @@ export async function reconcile(
       beforeWrite: lease && (() => lease.renew(clock())),
     });
     const { plan } = result;
-    const record = finishedRun(
-      result,
-      { runId, trigger: options.trigger, startedAt },
-      clock,
-      directory.requestCount,
-    );
+    const record: RunRecord = {
+      ...finishedRun(
+        result,
+        { runId, trigger: options.trigger, startedAt },
+        clock,
+        directory.requestCount,
+      ),
+      allowEmptyAssignments: base.allowEmptyAssignments,
+    };
     if (!dryRun) {
       await repository.writeAudit(runId, [
         ...result.outcomes,

@@ -45,6 +45,11 @@ export interface RunRecord {
   readonly held: readonly HeldChange[];
   readonly incompleteGroups: readonly IncompleteGroup[];
   readonly error?: { readonly code: string; readonly message: string } | undefined;
+  /**
+   * The operator consented to archiving every synced team in this run
+   * (`--allow-empty-assignments`): a release of its hold repeats the consent with the removals.
+   */
+  readonly allowEmptyAssignments?: boolean | undefined;
 }
 
 export function newRunId(startedAt: Date): string {

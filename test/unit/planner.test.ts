@@ -810,6 +810,42 @@ describe('the planner: the groups scope', () => {
     expect(planSync(fullPass, state, guarded).held).toEqual([]);
   });
 
+  it('holds in a groups scope what the last full pass held, and adds as usual', () => {
+    // Found by the convergence suite: a full pass held these removals; a notification for the
+    // team then applied them one sync at a time, and the guard held the run but not the drip.
+    const state = current(
+      [storedTeam(EVALS, 'Evals'), storedTeam(PROD, 'Prod')],
+      [ADA, BOB, CAROL],
+      [
+        { teamId: EVALS, userId: ADA },
+        { teamId: EVALS, userId: BOB },
+        { teamId: PROD, userId: BOB },
+      ],
+    );
+    const standing = { ...options, standingHold: { runId: 'run-1', teamIds: new Set([EVALS]) } };
+    const desired = groupsScope([EVALS, PROD], {
+      [EVALS]: { name: 'Evals', members: [CAROL] },
+      [PROD]: { name: 'Prod', members: [] },
+    });
+    const plan = planSync(desired, state, standing);
+    expect(labels(plan.operations)).toEqual([
+      `membership-added ${EVALS} ${CAROL}`,
+      `membership-removed ${PROD} ${BOB}`,
+    ]);
+    expect(labels(plan.held)).toEqual([
+      `membership-removed ${EVALS} ${ADA}`,
+      `membership-removed ${EVALS} ${BOB}`,
+    ]);
+    expect(plan.holdReason).toContain('full pass run-1 held the removals of');
+
+    // The archive of a held team waits too; a full pass decides the hold anew.
+    const unassigned = planSync(groupsScope([EVALS], {}), state, standing);
+    expect(unassigned.operations).toEqual([]);
+    expect(labels(unassigned.held)[0]).toBe(`team-archived ${EVALS}`);
+    const fullPass = tenant({ [EVALS]: { name: 'Evals', members: [CAROL] } });
+    expect(planSync(fullPass, state, standing).held).toEqual([]);
+  });
+
   it('leaves teams and users outside the scope exactly as they are', () => {
     // A full pass would archive Prod (unassigned), update Bob's name and drop his membership.
     const state = current(
