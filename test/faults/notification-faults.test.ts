@@ -22,7 +22,6 @@ import {
   clear,
   drain,
   notificationServices,
-  subscriptionsStub,
   useQueueService,
 } from '../support/notifications.js';
 import { S, SAMPLE } from '../support/sample-tenant.js';
@@ -59,7 +58,7 @@ beforeEach(async () => {
   sim.admin.clearFeedFaults();
   sim.admin.configureFeeds({ ...FEEDS, deltaTokenExpiredAs: 'syncStateNotFound' });
   await clear(queues.connectionString);
-  const base = notificationServices(sim, queues.connectionString, subscriptionsStub());
+  const base = notificationServices(sim, queues.connectionString);
   services = {
     ...base,
     createDeltaFeed: () => createGroupDeltaFeed(base.settings, { sleep: fast }),

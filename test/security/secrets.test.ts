@@ -20,7 +20,6 @@ import * as steps from '../auth/login-steps.js';
 import {
   groupChange,
   notificationServices,
-  subscriptionsStub,
   useQueueService,
 } from '../support/notifications.js';
 import { S, SAMPLE } from '../support/sample-tenant.js';
@@ -87,7 +86,7 @@ beforeAll(async () => {
       original(...args);
     });
   }
-  services = notificationServices(tenant, queues.connectionString, subscriptionsStub(), {
+  services = notificationServices(tenant, queues.connectionString, {
     SESSION_SECRET,
     NOTIFICATION_CLIENT_STATE: CLIENT_STATE,
     POST_LOGIN_REDIRECT_URL: '/api/console',
