@@ -17,11 +17,7 @@ import { functionDefinitions } from '../../functions/index.js';
 import { loadSettings } from '../../shared/config/settings.js';
 import { useServices, type Services } from '../../shared/services.js';
 import * as steps from '../auth/login-steps.js';
-import {
-  groupChange,
-  notificationServices,
-  useQueueService,
-} from '../support/notifications.js';
+import { groupChange, notificationServices, useQueueService } from '../support/notifications.js';
 import { S, SAMPLE } from '../support/sample-tenant.js';
 import { azuriteConnectionString, uniqueTablePrefix } from '../support/tables.js';
 import { useSimulatedTenant } from '../support/tenant-fixture.js';
