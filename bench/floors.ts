@@ -180,6 +180,38 @@ export async function bareReplay(
   return submitAll(clients, transactions, concurrency);
 }
 
+/**
+ * The named partitions (`teams/<key>`, `users/<key>`), each read whole with a partition query,
+ * `concurrency` at once: what re-reading only the groups a change touched costs.
+ */
+export async function barePartitions(
+  connectionString: string,
+  prefix: string,
+  partitions: readonly string[],
+  concurrency: number,
+): Promise<Timing> {
+  const clients = new Map(
+    CONTRACT_TABLES.map((table) => [table, client(connectionString, `${prefix}${table}`)] as const),
+  );
+  let entities = 0;
+  let requests = 0;
+  const started = performance.now();
+  await pooled(partitions, concurrency, async (ref) => {
+    const slash = ref.indexOf('/');
+    const tableClient = clients.get(ref.slice(0, slash) === 'teams' ? 'Teams' : 'Users');
+    const key = ref.slice(slash + 1);
+    const pages = tableClient
+      ?.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${key}` } })
+      .byPage({ maxPageSize: 1000 });
+    if (pages === undefined) return;
+    for await (const page of pages) {
+      requests += 1;
+      entities += page.length;
+    }
+  });
+  return { ms: performance.now() - started, entities, requests };
+}
+
 // ------------------------------------------------------------------------------------- Graph
 
 export interface GraphEnv {
@@ -293,6 +325,38 @@ export async function bareGraphPass(graph: GraphEnv, transitive: boolean): Promi
     }
   });
   return { ms: performance.now() - started, entities: members, requests };
+}
+
+interface DeltaPage {
+  readonly value?: readonly unknown[];
+  readonly '@odata.nextLink'?: string;
+  readonly '@odata.deltaLink'?: string;
+}
+
+/**
+ * The same `groups/delta` links, bare: each followed page by page to its next deltaLink,
+ * `concurrency` cursors at once. A deltaLink can be read again (Graph answers the changes since
+ * it was issued), so the floor reads exactly what the round read.
+ */
+export async function bareDeltaLinks(
+  graph: GraphEnv,
+  links: readonly string[],
+  concurrency: number,
+): Promise<Timing> {
+  const token = await appToken(graph);
+  let requests = 0;
+  let groups = 0;
+  const started = performance.now();
+  await pooled(links, concurrency, async (first) => {
+    let link: string | undefined = first;
+    while (link !== undefined) {
+      requests += 1;
+      const page = (await (await send(link, token)).json()) as DeltaPage;
+      groups += page.value?.length ?? 0;
+      link = page['@odata.nextLink'];
+    }
+  });
+  return { ms: performance.now() - started, entities: groups, requests };
 }
 
 // ------------------------------------------------------------------------------------ sign-in

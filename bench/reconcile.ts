@@ -1,6 +1,6 @@
 /**
- * Benchmark: the full pass and sign-ins against a generated tenant on loopback, every figure
- * beside a floor measured in the same run.
+ * Benchmark: the full pass, delta rounds and sign-ins against a generated tenant on loopback,
+ * every figure beside a floor measured in the same run.
  *
  *   npm run bench -- --size XS|S|M|L [--out FILE] [--signins N] [--concurrency N] ...
  *
@@ -62,6 +62,32 @@ function checksOf(
             summary.membershipsRemoved === removals &&
             summary.tableWrites === expected,
           `${phase.measure.outcome}, +${String(summary?.membershipsAdded)}/${additions} −${String(summary?.membershipsRemoved)}/${removals}, tableWrites ${String(summary?.tableWrites)}/${expected}`,
+        );
+      }
+    }
+    if (phase.kind === 'delta-round') {
+      const { record, traffic } = phase.measure;
+      if (phase.name === 'unchangedDelta') {
+        check(
+          'an unchanged delta round reads no Teams/Users rows, writes none, and sends one Graph request per cursor',
+          record.outcome === 'unchanged' &&
+            traffic.contractReads === 0 &&
+            traffic.contractWrites === 0 &&
+            record.tableWrites === 0 &&
+            record.cursors > 0 &&
+            record.graphRequests === record.cursors,
+          `${record.outcome}, ${traffic.contractReads} Teams/Users reads, ${traffic.contractWrites} writes, ${record.graphRequests} Graph requests for ${record.cursors} cursors`,
+        );
+      }
+      if (phase.name === 'changeDelta') {
+        const pairs = phase.pairs;
+        const { added: additions = 0, removed: removals = 0, newUsers = 0 } = pairs?.expected ?? {};
+        check(
+          'one delta round writes exactly the changed pairs, both sides (guard set above it)',
+          record.outcome === 'synced' &&
+            pairs?.exact === true &&
+            record.tableWrites === 2 * (additions + removals) + newUsers,
+          `${record.outcome}, +${String(pairs?.added)}/${additions} −${String(pairs?.removed)}/${removals}, other writes ${String(pairs?.newUsers)}/${newUsers} new users, tableWrites ${record.tableWrites}`,
         );
       }
     }
@@ -153,11 +179,9 @@ async function runLauncher(options: BenchOptions): Promise<number> {
       const begun = Date.now();
       const result = await phase.run(context);
       results.push(result);
-      if (result.kind !== 'todo') {
-        console.error(
-          `  ${phase.title}: ${ms(Date.now() - begun)} with its floor, ratio ${result.ratio.toFixed(2)}×`,
-        );
-      }
+      console.error(
+        `  ${phase.title}: ${ms(Date.now() - begun)} with its floor, ratio ${result.ratio.toFixed(2)}×`,
+      );
     }
     const checks = checksOf(context, results, tenant);
     printReport(results, checks);
