@@ -9,7 +9,7 @@ import { changeMemberships, transitiveMembers, unionOf } from './tenant.js';
 import type { DeltaRoundMeasure, FullPassMeasure, SignInsMeasure } from './worker.js';
 
 const FLOOR_PREFIX = 'BenchFloor';
-/** The floor reads the deltaLinks 4 at once, as the bare Graph pass sends its pages. */
+/** Cursors a delta round reads at once (shared/sync/delta-round.ts), and so its floor. */
 const DELTA_LINK_CONCURRENCY = 4;
 
 export class BenchContext {

@@ -42,6 +42,8 @@ const LEASE_DURATION_MS = 10 * 60 * 1000;
  * this is rewritten anyway, so a quiet cursor never reaches Graph's token lifetime (7 days).
  */
 export const LINK_REFRESH_MS = 24 * 60 * 60 * 1000;
+/** Cursors read at once: a quiet round's cost is one request per cursor, so its wall is theirs. */
+const CURSOR_READ_CONCURRENCY = 4;
 /** Nesting deeper than this is started over the next rounds. */
 const MAX_DISCOVERY_PASSES = 8;
 
@@ -219,10 +221,19 @@ export async function deltaRound(dependencies: DeltaRoundDependencies): Promise<
     const progress: Progress = { cursors: [], save: new Set(), changed: new Set(), started: 0 };
     const now = clock();
     try {
-      for (const cursor of layout.keep) {
-        cursorsRead += 1;
-        await advanceCursor(feed, cursor, assigned, now, progress);
-      }
+      const queue = [...layout.keep];
+      const readCursors = async (): Promise<void> => {
+        for (let cursor = queue.shift(); cursor !== undefined; cursor = queue.shift()) {
+          cursorsRead += 1;
+          try {
+            await advanceCursor(feed, cursor, assigned, now, progress);
+          } catch (error) {
+            queue.length = 0; // the round falls back or fails: read no more links
+            throw error;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: CURSOR_READ_CONCURRENCY }, readCursors));
       await startCursors(feed, assigned, transitive, now, progress);
     } catch (error) {
       if (!(error instanceof LinkExpired)) throw error;
