@@ -174,6 +174,25 @@ async function runLauncher(options: BenchOptions): Promise<number> {
     };
     const context = new BenchContext(options, sim, env, service, floor);
     const results: PhaseResult[] = [];
+    // Written after every phase too (`complete: false`), so a run stopped by --max-minutes
+    // still leaves the phases it finished.
+    const writeOut = async (checks: readonly Check[], complete: boolean) => {
+      if (options.out === undefined) return;
+      const json = reportJson(
+        {
+          machine: machine(),
+          loadAverage: { start: loadAtStart, end: loadAverage() },
+          size: options.size,
+          options,
+          tenant,
+          durationMs: Date.now() - startedAt,
+          complete,
+        },
+        results,
+        checks,
+      );
+      await writeFile(options.out, `${JSON.stringify(json, null, 2)}\n`);
+    };
     console.error('running:');
     for (const phase of options.firstRunOnly ? PHASES.slice(0, 1) : PHASES) {
       const begun = Date.now();
@@ -182,6 +201,7 @@ async function runLauncher(options: BenchOptions): Promise<number> {
       console.error(
         `  ${phase.title}: ${ms(Date.now() - begun)} with its floor, ratio ${result.ratio.toFixed(2)}×`,
       );
+      await writeOut(checksOf(context, results, tenant), false);
     }
     const checks = checksOf(context, results, tenant);
     printReport(results, checks);
@@ -189,21 +209,7 @@ async function runLauncher(options: BenchOptions): Promise<number> {
     console.log(
       `\nbench: ${ms(Date.now() - startedAt)} in all; load average at the start ${loadAtStart.join(' ')}, at the end ${loadAtEnd.join(' ')}`,
     );
-    if (options.out !== undefined) {
-      const json = reportJson(
-        {
-          machine: machine(),
-          loadAverage: { start: loadAtStart, end: loadAtEnd },
-          size: options.size,
-          options,
-          tenant,
-          durationMs: Date.now() - startedAt,
-        },
-        results,
-        checks,
-      );
-      await writeFile(options.out, `${JSON.stringify(json, null, 2)}\n`);
-    }
+    await writeOut(checks, true);
     return checks.every((entry) => entry.ok) ? 0 : 1;
   } finally {
     clearTimeout(guard);
