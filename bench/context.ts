@@ -23,6 +23,8 @@ export class BenchContext {
     removedPairs?: ReadonlySet<string>;
   } = {};
   private floorConcurrency = 8;
+  /** No copy of the tables for the floor (`--delta-only`): seed the rows a replay deletes. */
+  private seedReplay = false;
   private guard: number | undefined;
   private signInUsers: string[] | undefined;
 
@@ -100,7 +102,13 @@ export class BenchContext {
       prefix: FLOOR_PREFIX,
       writes,
       concurrency: this.floorConcurrency,
+      seed: this.seedReplay,
     });
+  }
+
+  seedFloorForReplay(): void {
+    this.seedReplay = true;
+    this.floorConcurrency = 16;
   }
 
   /** Removes and adds about `--change` of the memberships; the next pass's guard sits above. */

@@ -151,16 +151,43 @@ export async function bareWrites(
   return { ...timing, concurrency: best.concurrency, tried };
 }
 
-/** The service's writes of a phase, replayed unconditionally into the floor's copy of the tables. */
+/**
+ * The service's writes of a phase, replayed unconditionally into the floor's copy of the tables.
+ * `seed`: there is no copy (`--delta-only`), so fresh tables get, untimed, the rows the writes
+ * delete; the timed replay then sends the same transactions.
+ */
 export async function bareReplay(
   connectionString: string,
   prefix: string,
   writes: readonly TableWrite[],
   concurrency: number,
+  options: { readonly seed: boolean } = { seed: false },
 ): Promise<Timing> {
-  const clients = new Map(
-    CONTRACT_TABLES.map((table) => [table, client(connectionString, `${prefix}${table}`)] as const),
-  );
+  const clients = options.seed
+    ? await freshTables(connectionString, `${prefix}Seeded`)
+    : new Map(
+        CONTRACT_TABLES.map(
+          (table) => [table, client(connectionString, `${prefix}${table}`)] as const,
+        ),
+      );
+  if (options.seed) {
+    const seeds = new Map<string, { table: string; actions: TransactionAction[] }>();
+    for (const write of writes) {
+      if (write.action !== 'delete') continue;
+      const table = write.table === 'teams' ? 'Teams' : 'Users';
+      const key = `${table}\u0000${write.partitionKey}`;
+      const group = seeds.get(key) ?? { table, actions: [] };
+      group.actions.push(['upsert', { partitionKey: write.partitionKey, rowKey: write.rowKey }]);
+      seeds.set(key, group);
+    }
+    await submitAll(
+      clients,
+      [...seeds.values()].flatMap(({ table, actions }) =>
+        chunks(actions, 100).map((part) => ({ table, actions: part })),
+      ),
+      concurrency,
+    );
+  }
   const grouped = new Map<string, { table: string; actions: TransactionAction[] }>();
   for (const write of writes) {
     const table = write.table === 'teams' ? 'Teams' : 'Users';

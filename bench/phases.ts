@@ -277,3 +277,8 @@ export const PHASES: readonly Phase[] = [
   fullPass('change', '1 % change through a full pass', 'read+replay', changeTenant),
   signIns('changeSignIns', 'sign-ins after the change'),
 ];
+
+/** What `--delta-only` runs after its first run. */
+export const DELTA_PHASES: readonly Phase[] = PHASES.filter((phase) =>
+  ['unchangedDelta', 'changeDelta'].includes(phase.name),
+);

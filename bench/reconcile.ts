@@ -21,7 +21,7 @@ import { defaultBudgetLimit } from '../dev/tenant/resource-budget.js';
 import { startSimulatedTenant, type SimulatedTenant } from '../dev/tenant/server.js';
 import { BenchContext } from './context.js';
 import { WorkerHandle } from './ipc.js';
-import { PHASES, type PhaseResult } from './phases.js';
+import { DELTA_PHASES, PHASES, type PhaseResult } from './phases.js';
 import { loadAverage, machine, ms, num, printReport, reportJson, type Check } from './report.js';
 import { parseOptions, USAGE, type BenchOptions } from './sizes.js';
 import { countMemberships, transitiveMembers, unionOf } from './tenant.js';
@@ -194,7 +194,17 @@ async function runLauncher(options: BenchOptions): Promise<number> {
       await writeFile(options.out, `${JSON.stringify(json, null, 2)}\n`);
     };
     console.error('running:');
-    for (const phase of options.firstRunOnly ? PHASES.slice(0, 1) : PHASES) {
+    if (options.deltaOnly) {
+      const setup = await context.fullPass(false);
+      console.error(`  first run (setup, no floor): ${ms(setup.wallMs)}, ${setup.outcome}`);
+      context.seedFloorForReplay();
+    }
+    const phases = options.firstRunOnly
+      ? PHASES.slice(0, 1)
+      : options.deltaOnly
+        ? DELTA_PHASES
+        : PHASES;
+    for (const phase of phases) {
       const begun = Date.now();
       const result = await phase.run(context);
       results.push(result);

@@ -62,6 +62,8 @@ export type WorkerRequest =
       readonly prefix: string;
       readonly writes: readonly TableWrite[];
       readonly concurrency: number;
+      /** Create the rows the writes delete first (untimed): no floor copy of the tables. */
+      readonly seed?: boolean;
     }
   | {
       readonly op: 'delta-round';
@@ -328,7 +330,9 @@ async function handle(request: WorkerRequest): Promise<WorkerResult> {
       return written;
     }
     case 'bare-replay':
-      return bareReplay(connection, request.prefix, request.writes, request.concurrency);
+      return bareReplay(connection, request.prefix, request.writes, request.concurrency, {
+        seed: request.seed === true,
+      });
     case 'delta-round':
       return measuredDeltaRound(request);
     case 'bare-graph':
