@@ -6,9 +6,11 @@ import type { WorkerHandle } from './ipc.js';
 import type { bareWrites, SignInInput, Timing } from './floors.js';
 import type { BenchOptions } from './sizes.js';
 import { changeMemberships, transitiveMembers, unionOf } from './tenant.js';
-import type { FullPassMeasure, SignInsMeasure } from './worker.js';
+import type { DeltaRoundMeasure, FullPassMeasure, SignInsMeasure } from './worker.js';
 
 const FLOOR_PREFIX = 'BenchFloor';
+/** Cursors a delta round reads at once (shared/sync/delta-round.ts), and so its floor. */
+const DELTA_LINK_CONCURRENCY = 4;
 
 export class BenchContext {
   readonly expect: {
@@ -16,8 +18,13 @@ export class BenchContext {
     removals?: number;
     additions?: number;
     newUsers?: number;
+    /** `<groupId>/<userId>` of each membership the last change added or removed. */
+    addedPairs?: ReadonlySet<string>;
+    removedPairs?: ReadonlySet<string>;
   } = {};
   private floorConcurrency = 8;
+  /** No copy of the tables for the floor (`--delta-only`): seed the rows a replay deletes. */
+  private seedReplay = false;
   private guard: number | undefined;
   private signInUsers: string[] | undefined;
 
@@ -37,6 +44,36 @@ export class BenchContext {
       env: this.env,
       capture,
       ...(guard === undefined ? {} : { maxMembershipRemovals: guard }),
+    });
+  }
+
+  /** One delta round; the guard of a change made just before sits above it. */
+  deltaRound(capture: boolean): Promise<DeltaRoundMeasure> {
+    const guard = this.guard;
+    this.guard = undefined;
+    return this.service.call<DeltaRoundMeasure>({
+      op: 'delta-round',
+      env: this.env,
+      capture,
+      ...(guard === undefined ? {} : { maxMembershipRemovals: guard }),
+    });
+  }
+
+  bareDeltaLinks(links: readonly string[]): Promise<Timing> {
+    return this.floor.call<Timing>({
+      op: 'bare-delta-links',
+      env: this.env,
+      links,
+      concurrency: DELTA_LINK_CONCURRENCY,
+    });
+  }
+
+  bareReadPartitions(partitions: readonly string[]): Promise<Timing> {
+    return this.floor.call<Timing>({
+      op: 'bare-partitions',
+      env: this.env,
+      partitions,
+      concurrency: this.floorConcurrency,
     });
   }
 
@@ -65,7 +102,13 @@ export class BenchContext {
       prefix: FLOOR_PREFIX,
       writes,
       concurrency: this.floorConcurrency,
+      seed: this.seedReplay,
     });
+  }
+
+  seedFloorForReplay(): void {
+    this.seedReplay = true;
+    this.floorConcurrency = 16;
   }
 
   /** Removes and adds about `--change` of the memberships; the next pass's guard sits above. */
@@ -73,16 +116,19 @@ export class BenchContext {
     const before = transitiveMembers(this.sim.admin.getState());
     changeMemberships(this.sim, createPrng(`${this.options.seed}/changes`), this.options.change);
     const after = transitiveMembers(this.sim.admin.getState());
-    let additions = 0;
-    let removals = 0;
+    const addedPairs = new Set<string>();
+    const removedPairs = new Set<string>();
     for (const [groupId, now] of after) {
       const was = before.get(groupId) ?? new Set<string>();
-      for (const id of now) if (!was.has(id)) additions += 1;
-      for (const id of was) if (!now.has(id)) removals += 1;
+      for (const id of now) if (!was.has(id)) addedPairs.add(`${groupId}/${id}`);
+      for (const id of was) if (!now.has(id)) removedPairs.add(`${groupId}/${id}`);
     }
+    const removals = removedPairs.size;
     this.expect.before = before;
     this.expect.removals = removals;
-    this.expect.additions = additions;
+    this.expect.additions = addedPairs.size;
+    this.expect.addedPairs = addedPairs;
+    this.expect.removedPairs = removedPairs;
     const known = unionOf(before);
     this.expect.newUsers = [...unionOf(after)].filter((id) => !known.has(id)).length;
     this.guard = removals + 1;

@@ -18,6 +18,9 @@ export interface Traffic {
   tableReads: number;
   entitiesRead: number;
   tableReadMs: number;
+  /** Of those, the requests and entities of Teams and Users (a delta round should read none). */
+  contractReads: number;
+  contractEntitiesRead: number;
   /** Entities written to Teams and Users, the requests and the time they took. */
   contractWrites: number;
   contractRequests: number;
@@ -36,6 +39,8 @@ export function emptyTraffic(): Traffic {
     tableReads: 0,
     entitiesRead: 0,
     tableReadMs: 0,
+    contractReads: 0,
+    contractEntitiesRead: 0,
     contractWrites: 0,
     contractRequests: 0,
     contractMs: 0,
@@ -74,8 +79,20 @@ async function timed<T>(work: Promise<T>, add: (traffic: Traffic, ms: number) =>
   }
 }
 
-/** Contract writes of the phase, kept when asked so the floor can replay the same writes. */
-export const captured: { enabled: boolean; writes: TableWrite[] } = { enabled: false, writes: [] };
+/**
+ * Contract writes of the phase, kept when asked so the floor can replay the same writes, and the
+ * Teams/Users partitions it read one by one, so the floor can read the same ones bare.
+ */
+export const captured: {
+  enabled: boolean;
+  writes: TableWrite[];
+  partitions: Set<string>;
+} = { enabled: false, writes: [], partitions: new Set() };
+
+const isContract = (role: string) => role === 'teams' || role === 'users';
+
+/** `teams/<key>` or `users/<key>`: a partition the floor reads bare. */
+export const partitionRef = (role: string, key: string) => `${role}/${key}`;
 
 export class CountingTables extends Tables {
   override async applyWrites(
@@ -102,26 +119,40 @@ export class CountingTables extends Tables {
   }
 
   override async listPage(...args: Parameters<Tables['listPage']>): Promise<EntityPage> {
+    const contract = isContract(args[0]);
     const page = await timed(super.listPage(...args), (t, ms) => {
       t.tableReadMs += ms;
       t.tableReads += 1;
+      if (contract) t.contractReads += 1;
     });
     count((t) => {
       t.entitiesRead += page.entities.length;
+      if (contract) t.contractEntitiesRead += page.entities.length;
     });
     return page;
+  }
+
+  override readPartition(
+    ...args: Parameters<Tables['readPartition']>
+  ): ReturnType<Tables['readPartition']> {
+    const [role, key] = args;
+    if (captured.enabled && isContract(role)) captured.partitions.add(partitionRef(role, key));
+    return super.readPartition(...args);
   }
 
   override async readEntity(
     ...args: Parameters<Tables['readEntity']>
   ): ReturnType<Tables['readEntity']> {
+    const contract = isContract(args[0]);
     const entity = await timed(super.readEntity(...args), (t, ms) => {
       t.tableReadMs += ms;
       t.tableReads += 1;
+      if (contract) t.contractReads += 1;
     });
     if (entity !== undefined) {
       count((t) => {
         t.entitiesRead += 1;
+        if (contract) t.contractEntitiesRead += 1;
       });
     }
     return entity;

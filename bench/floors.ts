@@ -151,16 +151,43 @@ export async function bareWrites(
   return { ...timing, concurrency: best.concurrency, tried };
 }
 
-/** The service's writes of a phase, replayed unconditionally into the floor's copy of the tables. */
+/**
+ * The service's writes of a phase, replayed unconditionally into the floor's copy of the tables.
+ * `seed`: there is no copy (`--delta-only`), so fresh tables get, untimed, the rows the writes
+ * delete; the timed replay then sends the same transactions.
+ */
 export async function bareReplay(
   connectionString: string,
   prefix: string,
   writes: readonly TableWrite[],
   concurrency: number,
+  options: { readonly seed: boolean } = { seed: false },
 ): Promise<Timing> {
-  const clients = new Map(
-    CONTRACT_TABLES.map((table) => [table, client(connectionString, `${prefix}${table}`)] as const),
-  );
+  const clients = options.seed
+    ? await freshTables(connectionString, `${prefix}Seeded`)
+    : new Map(
+        CONTRACT_TABLES.map(
+          (table) => [table, client(connectionString, `${prefix}${table}`)] as const,
+        ),
+      );
+  if (options.seed) {
+    const seeds = new Map<string, { table: string; actions: TransactionAction[] }>();
+    for (const write of writes) {
+      if (write.action !== 'delete') continue;
+      const table = write.table === 'teams' ? 'Teams' : 'Users';
+      const key = `${table}\u0000${write.partitionKey}`;
+      const group = seeds.get(key) ?? { table, actions: [] };
+      group.actions.push(['upsert', { partitionKey: write.partitionKey, rowKey: write.rowKey }]);
+      seeds.set(key, group);
+    }
+    await submitAll(
+      clients,
+      [...seeds.values()].flatMap(({ table, actions }) =>
+        chunks(actions, 100).map((part) => ({ table, actions: part })),
+      ),
+      concurrency,
+    );
+  }
   const grouped = new Map<string, { table: string; actions: TransactionAction[] }>();
   for (const write of writes) {
     const table = write.table === 'teams' ? 'Teams' : 'Users';
@@ -178,6 +205,38 @@ export async function bareReplay(
     chunks(actions, 100).map((part) => ({ table, actions: part })),
   );
   return submitAll(clients, transactions, concurrency);
+}
+
+/**
+ * The named partitions (`teams/<key>`, `users/<key>`), each read whole with a partition query,
+ * `concurrency` at once: what re-reading only the groups a change touched costs.
+ */
+export async function barePartitions(
+  connectionString: string,
+  prefix: string,
+  partitions: readonly string[],
+  concurrency: number,
+): Promise<Timing> {
+  const clients = new Map(
+    CONTRACT_TABLES.map((table) => [table, client(connectionString, `${prefix}${table}`)] as const),
+  );
+  let entities = 0;
+  let requests = 0;
+  const started = performance.now();
+  await pooled(partitions, concurrency, async (ref) => {
+    const slash = ref.indexOf('/');
+    const tableClient = clients.get(ref.slice(0, slash) === 'teams' ? 'Teams' : 'Users');
+    const key = ref.slice(slash + 1);
+    const pages = tableClient
+      ?.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${key}` } })
+      .byPage({ maxPageSize: 1000 });
+    if (pages === undefined) return;
+    for await (const page of pages) {
+      requests += 1;
+      entities += page.length;
+    }
+  });
+  return { ms: performance.now() - started, entities, requests };
 }
 
 // ------------------------------------------------------------------------------------- Graph
@@ -293,6 +352,38 @@ export async function bareGraphPass(graph: GraphEnv, transitive: boolean): Promi
     }
   });
   return { ms: performance.now() - started, entities: members, requests };
+}
+
+interface DeltaPage {
+  readonly value?: readonly unknown[];
+  readonly '@odata.nextLink'?: string;
+  readonly '@odata.deltaLink'?: string;
+}
+
+/**
+ * The same `groups/delta` links, bare: each followed page by page to its next deltaLink,
+ * `concurrency` cursors at once. A deltaLink can be read again (Graph answers the changes since
+ * it was issued), so the floor reads exactly what the round read.
+ */
+export async function bareDeltaLinks(
+  graph: GraphEnv,
+  links: readonly string[],
+  concurrency: number,
+): Promise<Timing> {
+  const token = await appToken(graph);
+  let requests = 0;
+  let groups = 0;
+  const started = performance.now();
+  await pooled(links, concurrency, async (first) => {
+    let link: string | undefined = first;
+    while (link !== undefined) {
+      requests += 1;
+      const page = (await (await send(link, token)).json()) as DeltaPage;
+      groups += page.value?.length ?? 0;
+      link = page['@odata.nextLink'];
+    }
+  });
+  return { ms: performance.now() - started, entities: groups, requests };
 }
 
 // ------------------------------------------------------------------------------------ sign-in

@@ -1,13 +1,12 @@
 /**
  * The benchmark's phases, in order, each measured beside its floor in the same run. A phase is
- * a full pass, a round of sign-ins, or a slot still to fill: the delta rounds of issue 12.1
- * plug in where their TODO entries stand, with the same shape (measure, then floor, then
- * `<name>Ratio`).
+ * a full pass, a delta round or a round of sign-ins: measure, then floor, then `<name>Ratio`.
  */
 import type { BenchContext } from './context.js';
-import type { FullPassMeasure, SignInsMeasure } from './worker.js';
+import type { DeltaRoundMeasure, FullPassMeasure, SignInsMeasure } from './worker.js';
 import type { Timing } from './floors.js';
 import { notificationLatency, type LatencyResult } from './notification-latency.js';
+import { exactlyThePairs, writtenPairs } from './written-pairs.js';
 
 export interface FullPassResult {
   readonly kind: 'full-pass';
@@ -35,13 +34,41 @@ export interface SignInsResult {
   readonly ratios: Record<string, number>;
 }
 
-export interface TodoResult {
-  readonly kind: 'todo';
+export interface DeltaRoundResult {
+  readonly kind: 'delta-round';
   readonly name: string;
   readonly title: string;
+  /** The round measured (its captured writes left out of the JSON). */
+  readonly measure: Omit<DeltaRoundMeasure, 'writes' | 'links' | 'floorPartitions'>;
+  /** The round that first started the cursors, when the phase had to run one before. */
+  readonly start?: Omit<DeltaRoundMeasure, 'writes' | 'links' | 'floorPartitions'>;
+  readonly floors: {
+    readonly ms: number;
+    readonly what: string;
+    /** The same deltaLinks read bare. */
+    readonly graph: Timing;
+    readonly read?: Timing;
+    readonly writes?: Timing;
+  };
+  /** A change phase: whether exactly the changed pairs were written (both sides), nothing else. */
+  readonly pairs?: {
+    readonly added: number;
+    readonly removed: number;
+    readonly newUsers: number;
+    readonly otherSample: readonly string[];
+    /** What the change made: the check runs after later phases changed `context.expect`. */
+    readonly expected: {
+      readonly added: number;
+      readonly removed: number;
+      readonly newUsers: number;
+    };
+    readonly exact: boolean;
+  };
+  readonly ratio: number;
+  readonly ratios: Record<string, number>;
 }
 
-export type PhaseResult = FullPassResult | SignInsResult | TodoResult | LatencyResult;
+export type PhaseResult = FullPassResult | SignInsResult | DeltaRoundResult | LatencyResult;
 
 export interface Phase {
   readonly name: string;
@@ -149,11 +176,84 @@ function signIns(name: string, title: string): Phase {
   };
 }
 
-function todo(name: string, title: string): Phase {
+const summary = ({ writes, links, floorPartitions, ...rest }: DeltaRoundMeasure) => rest;
+
+/**
+ * A delta round over an unchanged tenant, right after an unchanged full pass. The cursors are
+ * started first by a round of their own (reported as `start`), so the one measured is the
+ * steady-state round: its floor is the same deltaLinks read bare.
+ */
+function unchangedDelta(name: string, title: string): Phase {
   return {
     name,
     title,
-    run: () => Promise.resolve({ kind: 'todo', name, title }),
+    async run(context) {
+      const start = await context.deltaRound(false);
+      const measure = await context.deltaRound(false);
+      const graph = await context.bareDeltaLinks(measure.links);
+      return {
+        kind: 'delta-round',
+        name,
+        title,
+        measure: summary(measure),
+        start: summary(start),
+        floors: { ms: graph.ms, what: 'the same deltaLinks, bare', graph },
+        ratio: ratio(measure.wallMs, graph.ms),
+        ratios: {
+          [`${name}Ratio`]: ratio(measure.wallMs, graph.ms),
+          [`${name}RequestsRatio`]: ratio(measure.record.graphRequests, graph.requests),
+        },
+      };
+    },
+  };
+}
+
+/**
+ * About `--change` of the memberships changed, then ONE delta round (guard above the change).
+ * Its floor re-reads and writes only the changed groups: the same deltaLinks bare, a bare read
+ * of the Teams partitions the round read and the Users partitions it wrote, and the same
+ * writes replayed bare.
+ */
+function changeDelta(name: string, title: string): Phase {
+  return {
+    name,
+    title,
+    async run(context) {
+      context.changeMemberships();
+      const measure = await context.deltaRound(true);
+      const graph = await context.bareDeltaLinks(measure.links);
+      const read = await context.bareReadPartitions(measure.floorPartitions);
+      const writes = await context.bareReplay(measure.writes);
+      const ms = graph.ms + read.ms + writes.ms;
+      const { addedPairs = new Set(), removedPairs = new Set(), newUsers = 0 } = context.expect;
+      const pairs = writtenPairs(measure.writes);
+      return {
+        kind: 'delta-round',
+        name,
+        title,
+        measure: summary(measure),
+        floors: {
+          ms,
+          what: 'the same deltaLinks + a read of the changed partitions + the same writes, bare',
+          graph,
+          read,
+          writes,
+        },
+        pairs: {
+          added: pairs.teamSideAdded.size,
+          removed: pairs.teamSideRemoved.size,
+          newUsers: pairs.other,
+          otherSample: pairs.otherSample,
+          expected: { added: addedPairs.size, removed: removedPairs.size, newUsers },
+          exact: exactlyThePairs(pairs, { added: addedPairs, removed: removedPairs }, newUsers),
+        },
+        ratio: ratio(measure.wallMs, ms),
+        ratios: {
+          [`${name}Ratio`]: ratio(measure.wallMs, ms),
+          [`${name}WritesRatio`]: ratio(measure.traffic.contractMs, writes.ms),
+        },
+      };
+    },
   };
 }
 
@@ -162,21 +262,29 @@ function changeTenant(context: BenchContext): void {
   context.changeMemberships();
 }
 
+/**
+ * The delta phases come straight after the unchanged pass, so the cursors started there see
+ * only the delta phase's own change; the full pass's change comes after them.
+ */
 export const PHASES: readonly Phase[] = [
   fullPass('firstRun', 'first run (everything created)', 'writes'),
   signIns('firstSignIns', 'sign-ins after the first run'),
   fullPass('unchanged', 'unchanged full pass', 'read'),
   signIns('unchangedSignIns', 'sign-ins after the unchanged pass'),
-  todo(
-    'unchangedDelta',
-    'TODO(12.1): unchanged delta round, once the simulated tenant serves groups/delta',
-  ),
+  unchangedDelta('unchangedDelta', 'unchanged delta round'),
+  signIns('unchangedDeltaSignIns', 'sign-ins after the unchanged delta round'),
+  changeDelta('changeDelta', '1 % change through one delta round'),
+  signIns('changeDeltaSignIns', 'sign-ins after the delta change'),
   fullPass('change', '1 % change through a full pass', 'read+replay', changeTenant),
   signIns('changeSignIns', 'sign-ins after the change'),
-  todo('changeDelta', 'TODO(12.1): 1 % change through a delta round'),
   // Last: it leaves a subscription's worth of changes (the burst's adds) in the tenant.
   notificationLatency(
     'notificationLatency',
     'change-to-table latency through change notifications',
   ),
 ];
+
+/** What `--delta-only` runs after its first run. */
+export const DELTA_PHASES: readonly Phase[] = PHASES.filter((phase) =>
+  ['unchangedDelta', 'changeDelta'].includes(phase.name),
+);

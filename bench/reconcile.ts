@@ -1,6 +1,6 @@
 /**
- * Benchmark: the full pass and sign-ins against a generated tenant on loopback, every figure
- * beside a floor measured in the same run.
+ * Benchmark: the full pass, delta rounds and sign-ins against a generated tenant on loopback,
+ * every figure beside a floor measured in the same run.
  *
  *   npm run bench -- --size XS|S|M|L [--out FILE] [--signins N] [--concurrency N] ...
  *
@@ -22,7 +22,7 @@ import { startSimulatedTenant, type SimulatedTenant } from '../dev/tenant/server
 import { BenchContext } from './context.js';
 import { WorkerHandle } from './ipc.js';
 import { latencyChecks } from './notification-latency.js';
-import { PHASES, type PhaseResult } from './phases.js';
+import { DELTA_PHASES, PHASES, type PhaseResult } from './phases.js';
 import { loadAverage, machine, ms, num, printReport, reportJson, type Check } from './report.js';
 import { parseOptions, USAGE, type BenchOptions } from './sizes.js';
 import { countMemberships, transitiveMembers, unionOf } from './tenant.js';
@@ -67,6 +67,32 @@ function checksOf(
       }
     }
     if (phase.kind === 'latency') checks.push(...latencyChecks(phase));
+    if (phase.kind === 'delta-round') {
+      const { record, traffic } = phase.measure;
+      if (phase.name === 'unchangedDelta') {
+        check(
+          'an unchanged delta round reads no Teams/Users rows, writes none, and sends one Graph request per cursor',
+          record.outcome === 'unchanged' &&
+            traffic.contractReads === 0 &&
+            traffic.contractWrites === 0 &&
+            record.tableWrites === 0 &&
+            record.cursors > 0 &&
+            record.graphRequests === record.cursors,
+          `${record.outcome}, ${traffic.contractReads} Teams/Users reads, ${traffic.contractWrites} writes, ${record.graphRequests} Graph requests for ${record.cursors} cursors`,
+        );
+      }
+      if (phase.name === 'changeDelta') {
+        const pairs = phase.pairs;
+        const { added: additions = 0, removed: removals = 0, newUsers = 0 } = pairs?.expected ?? {};
+        check(
+          'one delta round writes exactly the changed pairs, both sides (guard set above it)',
+          record.outcome === 'synced' &&
+            pairs?.exact === true &&
+            record.tableWrites === 2 * (additions + removals) + newUsers,
+          `${record.outcome}, +${String(pairs?.added)}/${additions} −${String(pairs?.removed)}/${removals}, other writes ${String(pairs?.newUsers)}/${newUsers} new users, tableWrites ${record.tableWrites}`,
+        );
+      }
+    }
     if (phase.kind === 'sign-ins') {
       const { measure } = phase;
       const n = Math.max(1, measure.signIns.length);
@@ -150,16 +176,44 @@ async function runLauncher(options: BenchOptions): Promise<number> {
     };
     const context = new BenchContext(options, sim, env, service, floor);
     const results: PhaseResult[] = [];
+    // Written after every phase too (`complete: false`), so a run stopped by --max-minutes
+    // still leaves the phases it finished.
+    const writeOut = async (checks: readonly Check[], complete: boolean) => {
+      if (options.out === undefined) return;
+      const json = reportJson(
+        {
+          machine: machine(),
+          loadAverage: { start: loadAtStart, end: loadAverage() },
+          size: options.size,
+          options,
+          tenant,
+          durationMs: Date.now() - startedAt,
+          complete,
+        },
+        results,
+        checks,
+      );
+      await writeFile(options.out, `${JSON.stringify(json, null, 2)}\n`);
+    };
     console.error('running:');
-    for (const phase of options.firstRunOnly ? PHASES.slice(0, 1) : PHASES) {
+    if (options.deltaOnly) {
+      const setup = await context.fullPass(false);
+      console.error(`  first run (setup, no floor): ${ms(setup.wallMs)}, ${setup.outcome}`);
+      context.seedFloorForReplay();
+    }
+    const phases = options.firstRunOnly
+      ? PHASES.slice(0, 1)
+      : options.deltaOnly
+        ? DELTA_PHASES
+        : PHASES;
+    for (const phase of phases) {
       const begun = Date.now();
       const result = await phase.run(context);
       results.push(result);
-      if (result.kind !== 'todo') {
-        console.error(
-          `  ${phase.title}: ${ms(Date.now() - begun)} with its floor, ratio ${result.ratio.toFixed(2)}×`,
-        );
-      }
+      console.error(
+        `  ${phase.title}: ${ms(Date.now() - begun)} with its floor, ratio ${result.ratio.toFixed(2)}×`,
+      );
+      await writeOut(checksOf(context, results, tenant), false);
     }
     const checks = checksOf(context, results, tenant);
     printReport(results, checks);
@@ -167,21 +221,7 @@ async function runLauncher(options: BenchOptions): Promise<number> {
     console.log(
       `\nbench: ${ms(Date.now() - startedAt)} in all; load average at the start ${loadAtStart.join(' ')}, at the end ${loadAtEnd.join(' ')}`,
     );
-    if (options.out !== undefined) {
-      const json = reportJson(
-        {
-          machine: machine(),
-          loadAverage: { start: loadAtStart, end: loadAtEnd },
-          size: options.size,
-          options,
-          tenant,
-          durationMs: Date.now() - startedAt,
-        },
-        results,
-        checks,
-      );
-      await writeFile(options.out, `${JSON.stringify(json, null, 2)}\n`);
-    }
+    await writeOut(checks, true);
     return checks.every((entry) => entry.ok) ? 0 : 1;
   } finally {
     clearTimeout(guard);

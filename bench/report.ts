@@ -1,7 +1,13 @@
 /** The benchmark's printed tables and JSON: every figure beside its floor, every ratio named. */
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { latencyRows, type LatencyResult } from './notification-latency.js';
-import { percentile, type FullPassResult, type PhaseResult, type SignInsResult } from './phases.js';
+import {
+  percentile,
+  type DeltaRoundResult,
+  type FullPassResult,
+  type PhaseResult,
+  type SignInsResult,
+} from './phases.js';
 
 export interface Check {
   readonly name: string;
@@ -81,6 +87,41 @@ function fullPassRows(phases: readonly FullPassResult[]): string {
   );
 }
 
+function deltaRows(phases: readonly DeltaRoundResult[]): string {
+  return table(
+    [
+      'phase',
+      'wall',
+      'floor',
+      'ratio',
+      'cursors',
+      'Graph req / floor',
+      'synced groups',
+      'Teams+Users reads',
+      'Teams+Users writes',
+      'bookkeeping',
+      'peak RSS',
+    ],
+    phases.map(({ title, measure, floors, ratio }) => {
+      const t = measure.traffic;
+      const { record } = measure;
+      return [
+        title,
+        ms(measure.wallMs),
+        `${ms(floors.ms)} (${floors.what})`,
+        x(ratio),
+        num(record.cursors),
+        `${num(record.graphRequests)} / ${num(floors.graph.requests)}`,
+        num(record.syncedGroups.length),
+        `${num(t.contractReads)} req, ${num(t.contractEntitiesRead)} entities, ${num(measure.partitionsRead)} partitions${floors.read === undefined ? '' : ` (bare ${num(floors.read.requests)} req in ${ms(floors.read.ms)})`}`,
+        `${num(t.contractWrites)} in ${ms(t.contractMs)}${floors.writes === undefined ? '' : ` (bare ${ms(floors.writes.ms)})`}`,
+        `${num(t.bookkeepingWrites)} / ${num(t.bookkeepingRequests)} req`,
+        mb(measure.peakRssBytes),
+      ];
+    }),
+  );
+}
+
 function signInRows(phases: readonly SignInsResult[]): string {
   return table(
     [
@@ -124,8 +165,19 @@ function signInRows(phases: readonly SignInsResult[]): string {
 export function printReport(phases: readonly PhaseResult[], checks: readonly Check[]): void {
   const passes = phases.filter((phase): phase is FullPassResult => phase.kind === 'full-pass');
   const rounds = phases.filter((phase): phase is SignInsResult => phase.kind === 'sign-ins');
+  const deltas = phases.filter((phase): phase is DeltaRoundResult => phase.kind === 'delta-round');
   console.log('full passes (wall against the table floor; Graph beside its own floor):');
   console.log(fullPassRows(passes));
+  if (deltas.length > 0) {
+    console.log('\ndelta rounds (wall against the same work done bare):');
+    console.log(deltaRows(deltas));
+    for (const { title, start } of deltas) {
+      if (start === undefined) continue;
+      console.log(
+        `  before "${title}": the round that started ${num(start.record.cursorsStarted)} cursors took ${ms(start.wallMs)}, ${num(start.record.graphRequests)} Graph requests`,
+      );
+    }
+  }
   if (rounds.length > 0) {
     console.log(
       '\nsign-ins (token check + sync, against the same token check, $batch and reads done bare):',
@@ -139,7 +191,6 @@ export function printReport(phases: readonly PhaseResult[], checks: readonly Che
     );
     console.log(latencyRows(latencies));
   }
-  for (const phase of phases) if (phase.kind === 'todo') console.log(`  ${phase.title}`);
   console.log('\nchecks:');
   for (const { name, ok, detail } of checks)
     console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${name} (${detail})`);
@@ -152,7 +203,7 @@ export function reportJson(
   checks: readonly Check[],
 ) {
   const ratios: Record<string, number> = {};
-  for (const phase of phases) if (phase.kind !== 'todo') Object.assign(ratios, phase.ratios);
+  for (const phase of phases) Object.assign(ratios, phase.ratios);
   return {
     ...base,
     ratios,

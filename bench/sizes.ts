@@ -44,6 +44,12 @@ export interface BenchOptions {
   readonly concurrency: number;
   /** Stop after the first run and its floor (L at its first run is most of the question). */
   readonly firstRunOnly: boolean;
+  /**
+   * Only the delta phases, after a first run without its floor (the delta floors then replay
+   * into tables seeded with just the rows the round deletes): the delta figures at M or L in a
+   * fraction of the whole bench's time.
+   */
+  readonly deltaOnly: boolean;
   readonly maxMinutes: number;
   readonly out: string | undefined;
 }
@@ -56,6 +62,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --concurrency N    sign-ins at once (default 16)
   --change F         fraction of memberships changed in the change phase (default 0.01)
   --first-run-only   stop after the first run and its floor
+  --delta-only       a first run (no floor), then only the two delta phases and their floors
   --seed S           the tenant follows from it (default "bench")
   --max-minutes N    stop after this long (default 10; L: 60)`;
 
@@ -78,6 +85,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       concurrency: { type: 'string' },
       change: { type: 'string' },
       'first-run-only': { type: 'boolean' },
+      'delta-only': { type: 'boolean' },
       seed: { type: 'string' },
       'max-minutes': { type: 'string' },
       help: { type: 'boolean' },
@@ -99,6 +107,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     signIns: whole('signins', values.signins, name === 'XS' ? 40 : 200, 1),
     concurrency: whole('concurrency', values.concurrency, 16, 1),
     firstRunOnly: values['first-run-only'] === true,
+    deltaOnly: values['delta-only'] === true,
     maxMinutes: whole('max-minutes', values['max-minutes'], name === 'L' ? 60 : 10, 1),
     out: values.out,
   };

@@ -1,6 +1,6 @@
 /**
  * The benchmark's worker processes. The service worker runs nothing but the service's code (a
- * full pass, sign-ins with their token check) and counts beneath it; the floor worker, a
+ * full pass, a delta round, sign-ins with their token check) and counts beneath it; the floor worker, a
  * process of its own so its memory never shows in the service's, does the same work bare.
  */
 import { performance } from 'node:perf_hooks';
@@ -10,6 +10,8 @@ import { createDirectoryReader } from '../shared/graph/index.js';
 import { createServices, type Services } from '../shared/services.js';
 import { createRepository, tableClientFactory } from '../shared/store/index.js';
 import type { TableWrite } from '../shared/store/tables.js';
+import { deltaRound } from '../shared/sync/delta-round.js';
+import type { DeltaRoundRecord } from '../shared/sync/delta-model.js';
 import { reconcile } from '../shared/sync/reconcile.js';
 import type { RunSummary } from '../shared/sync/run-records.js';
 import { syncSignedInUser } from '../shared/sync/sign-in.js';
@@ -19,13 +21,16 @@ import {
   countedSleep,
   emptyTraffic,
   inOwnContext,
+  partitionRef,
   phase,
   RssSampler,
   timedDirectory,
   type Traffic,
 } from './counters.js';
 import {
+  bareDeltaLinks,
   bareGraphPass,
+  barePartitions,
   bareRead,
   bareReplay,
   bareSignIns,
@@ -57,8 +62,28 @@ export type WorkerRequest =
       readonly prefix: string;
       readonly writes: readonly TableWrite[];
       readonly concurrency: number;
+      /** Create the rows the writes delete first (untimed): no floor copy of the tables. */
+      readonly seed?: boolean;
+    }
+  | {
+      readonly op: 'delta-round';
+      readonly env: Record<string, string>;
+      readonly maxMembershipRemovals?: number;
+      readonly capture: boolean;
     }
   | { readonly op: 'bare-graph'; readonly env: Record<string, string> }
+  | {
+      readonly op: 'bare-delta-links';
+      readonly env: Record<string, string>;
+      readonly links: readonly string[];
+      readonly concurrency: number;
+    }
+  | {
+      readonly op: 'bare-partitions';
+      readonly env: Record<string, string>;
+      readonly partitions: readonly string[];
+      readonly concurrency: number;
+    }
   | {
       readonly op: 'bare-sign-ins';
       readonly env: Record<string, string>;
@@ -74,6 +99,22 @@ export interface FullPassMeasure {
   readonly traffic: Traffic;
   readonly peakRssBytes: number;
   readonly writes: readonly TableWrite[];
+}
+
+export interface DeltaRoundMeasure {
+  readonly wallMs: number;
+  readonly record: DeltaRoundRecord;
+  readonly traffic: Traffic;
+  readonly peakRssBytes: number;
+  /** The deltaLinks the round started from (the cursors stored before it). */
+  readonly links: readonly string[];
+  /** Cursors stored after the round. */
+  readonly cursorsAfter: number;
+  readonly writes: readonly TableWrite[];
+  /** Teams/Users partitions the round read one by one. */
+  readonly partitionsRead: number;
+  /** The floor's partitions: the Teams partitions read, and the Users partitions written. */
+  readonly floorPartitions: readonly string[];
 }
 
 export interface SignInRecord {
@@ -98,6 +139,7 @@ export interface SignInsMeasure {
 
 export type WorkerResult =
   | FullPassMeasure
+  | DeltaRoundMeasure
   | SignInsMeasure
   | Timing
   | Awaited<ReturnType<typeof bareWrites>>
@@ -159,6 +201,53 @@ async function fullPass(
     traffic: phase.traffic,
     peakRssBytes: rss.stop(),
     writes,
+  };
+}
+
+/** One delta round, as the delta timer runs it, with the guard the phase asks for. */
+async function measuredDeltaRound(
+  request: Extract<WorkerRequest, { op: 'delta-round' }>,
+): Promise<DeltaRoundMeasure> {
+  const services = servicesFor(request.env);
+  const links = (await services.repository.deltaCursors()).map((cursor) => cursor.deltaLink);
+  const settings =
+    request.maxMembershipRemovals === undefined
+      ? services.settings
+      : {
+          ...services.settings,
+          sync: {
+            ...services.settings.sync,
+            maxMembershipRemovalsPerRun: request.maxMembershipRemovals,
+          },
+        };
+  phase.traffic = emptyTraffic();
+  captured.enabled = request.capture;
+  captured.writes = [];
+  captured.partitions = new Set();
+  const rss = new RssSampler();
+  const started = performance.now();
+  const record = await deltaRound({ ...services, settings });
+  const wallMs = performance.now() - started;
+  const traffic = phase.traffic;
+  const peakRssBytes = rss.stop();
+  captured.enabled = false;
+  const { writes, partitions } = captured;
+  captured.writes = [];
+  captured.partitions = new Set();
+  const written = writes.flatMap((write) =>
+    write.table === 'users' ? [partitionRef('users', write.partitionKey)] : [],
+  );
+  const teamsRead = [...partitions].filter((ref) => ref.startsWith('teams/'));
+  return {
+    wallMs,
+    record,
+    traffic,
+    peakRssBytes,
+    links,
+    cursorsAfter: (await services.repository.deltaCursors()).length,
+    writes,
+    partitionsRead: partitions.size,
+    floorPartitions: [...new Set([...teamsRead, ...written])],
   };
 }
 
@@ -241,9 +330,17 @@ async function handle(request: WorkerRequest): Promise<WorkerResult> {
       return written;
     }
     case 'bare-replay':
-      return bareReplay(connection, request.prefix, request.writes, request.concurrency);
+      return bareReplay(connection, request.prefix, request.writes, request.concurrency, {
+        seed: request.seed === true,
+      });
+    case 'delta-round':
+      return measuredDeltaRound(request);
     case 'bare-graph':
       return bareGraphPass(graphEnv(request.env), request.env.GROUP_MEMBERSHIP !== 'direct');
+    case 'bare-delta-links':
+      return bareDeltaLinks(graphEnv(request.env), request.links, request.concurrency);
+    case 'bare-partitions':
+      return barePartitions(connection, prefix, request.partitions, request.concurrency);
     case 'bare-sign-ins':
       return bareSignIns(
         connection,

@@ -97,6 +97,11 @@ param syncSchedule string = '0 0 */6 * * *'
 @description('DELTA_SCHEDULE: NCRONTAB schedule of the delta rounds (six fields, UTC).')
 param deltaSchedule string = '0 */5 * * * *'
 
+@description('DELTA_ASSIGNMENT_CHECK_SECONDS: a delta round lists the app assignments only when the last listing is older than this (0: every round).')
+@minValue(0)
+@maxValue(21600)
+param deltaAssignmentCheckSeconds int = 1800
+
 @description('GROUP_MEMBERSHIP: transitive counts members of nested groups; direct matches Entra app assignment.')
 @allowed(['transitive', 'direct'])
 param groupMembership string = 'transitive'
@@ -383,6 +388,7 @@ module functionApp 'modules/functionApp.bicep' = {
       tablePrefix: tablePrefix
       syncSchedule: syncSchedule
       deltaSchedule: deltaSchedule
+      deltaAssignmentCheckSeconds: deltaAssignmentCheckSeconds
       groupMembership: groupMembership
       maxMembershipRemovalsPerRun: maxMembershipRemovalsPerRun
       assignedGroupsCacheSeconds: assignedGroupsCacheSeconds

@@ -36,6 +36,7 @@ param tablePrefix = readEnvironmentVariable('TABLE_PREFIX', '')
 // Sync behaviour.
 param syncSchedule = '0 0 */6 * * *'
 param deltaSchedule = '0 */5 * * * *'
+param deltaAssignmentCheckSeconds = 1800
 param groupMembership = 'transitive'
 param maxMembershipRemovalsPerRun = 500
 param assignedGroupsCacheSeconds = 5

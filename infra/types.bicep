@@ -112,6 +112,9 @@ type serviceSettingsType = {
   @description('DELTA_SCHEDULE: NCRONTAB schedule of the delta rounds timer (six fields, UTC).')
   deltaSchedule: string
 
+  @description('DELTA_ASSIGNMENT_CHECK_SECONDS: how long a delta round trusts the last listing of the app assignments (0: list every round).')
+  deltaAssignmentCheckSeconds: int
+
   @description('GROUP_MEMBERSHIP: transitive (members of nested groups count) or direct.')
   groupMembership: 'transitive' | 'direct'
 

@@ -164,6 +164,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     NOTIFICATION_CLIENT_STATE: '@Microsoft.KeyVault(SecretUri=${notificationClientStateVaultReferenceUri})'
     SYNC_SCHEDULE: settings.syncSchedule
     DELTA_SCHEDULE: settings.deltaSchedule
+    DELTA_ASSIGNMENT_CHECK_SECONDS: string(settings.deltaAssignmentCheckSeconds)
     GROUP_MEMBERSHIP: settings.groupMembership
     MAX_MEMBERSHIP_REMOVALS_PER_RUN: string(settings.maxMembershipRemovalsPerRun)
     ASSIGNED_GROUPS_CACHE_SECONDS: string(settings.assignedGroupsCacheSeconds)

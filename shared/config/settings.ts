@@ -60,6 +60,11 @@ export interface Settings {
     readonly schedule: string;
     /** NCRONTAB of the delta rounds (`DELTA_SCHEDULE`). */
     readonly deltaSchedule: string;
+    /**
+     * A delta round lists `appRoleAssignedTo` only when the last listing is older than this
+     * (`DELTA_ASSIGNMENT_CHECK_SECONDS`; 0: every round): Graph has no delta for assignments.
+     */
+    readonly deltaAssignmentCheckSeconds: number;
     readonly groupMembership: GroupMembership;
     readonly maxMembershipRemovalsPerRun: number;
   };
@@ -85,6 +90,8 @@ export interface Settings {
 /** The full pass is the safety net; sign-ins, notifications and delta rounds keep teams fresh. */
 export const DEFAULT_SYNC_SCHEDULE = '0 0 */6 * * *';
 export const DEFAULT_DELTA_SCHEDULE = '0 */5 * * * *';
+/** Every sixth default delta round lists the assignments (docs/design-notes.md, 2026-12-02). */
+export const DEFAULT_DELTA_ASSIGNMENT_CHECK_SECONDS = 1800;
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 export const DEFAULT_GRAPH_ENDPOINT = 'https://graph.microsoft.com';
 
@@ -225,6 +232,9 @@ const environmentSchema = z.object({
     .default(''),
   SYNC_SCHEDULE: ncrontab.default(DEFAULT_SYNC_SCHEDULE),
   DELTA_SCHEDULE: ncrontab.default(DEFAULT_DELTA_SCHEDULE),
+  DELTA_ASSIGNMENT_CHECK_SECONDS: wholeNumber(0, 21600).default(
+    DEFAULT_DELTA_ASSIGNMENT_CHECK_SECONDS,
+  ),
   GROUP_MEMBERSHIP: z
     .enum(['transitive', 'direct'], { error: 'transitive or direct' })
     .default('transitive'),
@@ -487,6 +497,7 @@ export function loadSettings(
     sync: {
       schedule: env.SYNC_SCHEDULE,
       deltaSchedule: env.DELTA_SCHEDULE,
+      deltaAssignmentCheckSeconds: env.DELTA_ASSIGNMENT_CHECK_SECONDS,
       groupMembership: env.GROUP_MEMBERSHIP,
       maxMembershipRemovalsPerRun: env.MAX_MEMBERSHIP_REMOVALS_PER_RUN,
     },

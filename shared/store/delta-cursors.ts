@@ -1,7 +1,8 @@
 /**
  * Delta cursors and the last delta round in `SyncState` (partition `delta`, beside the delta
- * round's lease): one entity per cursor, `cursor:<cursorId>`, and `round:last`. Keys and
- * properties: docs/schema.md.
+ * round's lease): one entity per cursor, `cursor:<cursorId>`, `round:last`, and
+ * `assignments:checked` (when a round last listed the app's assignments). Keys and properties:
+ * docs/schema.md.
  */
 import { odata } from '@azure/data-tables';
 import type {
@@ -17,6 +18,7 @@ import type { Tables, TableWrite } from './tables.js';
 const DELTA_PARTITION = 'delta';
 const CURSOR_ROW_PREFIX = 'cursor:';
 const LAST_ROUND_ROW = 'round:last';
+const ASSIGNMENTS_ROW = 'assignments:checked';
 
 function cursorRowKey(cursorId: string): string {
   return `${CURSOR_ROW_PREFIX}${assertValidKey(cursorId, 'cursor id')}`;
@@ -180,4 +182,22 @@ export async function lastDeltaRound(tables: Tables): Promise<DeltaRoundRecord |
         ? undefined
         : { code: errorCode, message: text('errorMessage') ?? '' },
   };
+}
+
+/** When a delta round last listed the app's assignments (ISO time), if one ever did. */
+export async function readAssignmentsCheckedAt(tables: Tables): Promise<string | undefined> {
+  const entity = await tables.readEntity('state', DELTA_PARTITION, ASSIGNMENTS_ROW);
+  return typeof entity?.checkedAt === 'string' ? entity.checkedAt : undefined;
+}
+
+export async function writeAssignmentsCheckedAt(tables: Tables, at: Date): Promise<void> {
+  await tables.applyWrites([
+    {
+      table: 'state',
+      partitionKey: DELTA_PARTITION,
+      rowKey: ASSIGNMENTS_ROW,
+      action: 'upsert',
+      properties: { checkedAt: at.toISOString() },
+    },
+  ]);
 }

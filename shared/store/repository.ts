@@ -12,7 +12,9 @@ import type { DeltaRoundRecord, StoredDeltaCursor } from '../sync/delta-model.js
 import { applyOperations, type ApplyResult } from './apply-operations.js';
 import {
   lastDeltaRound,
+  readAssignmentsCheckedAt,
   readDeltaCursors,
+  writeAssignmentsCheckedAt,
   writeDeltaCursors,
   writeDeltaRound,
   type CursorChanges,
@@ -84,6 +86,9 @@ export interface Repository {
   ): Promise<{ readonly written: number; readonly conflicts: number }>;
   writeDeltaRound(record: DeltaRoundRecord): Promise<void>;
   lastDeltaRound(): Promise<DeltaRoundRecord | undefined>;
+  /** When a delta round last listed the app's assignments (ISO time). */
+  assignmentsCheckedAt(): Promise<string | undefined>;
+  markAssignmentsChecked(at: Date): Promise<void>;
   /** Change notifications' bookkeeping in `SyncState`: the subscription, counters, group syncs. */
   readonly notifications: NotificationState;
 
@@ -123,6 +128,8 @@ export function createRepository(tables: Tables): Repository {
     saveDeltaCursors: (changes) => writeDeltaCursors(tables, changes),
     writeDeltaRound: (record) => writeDeltaRound(tables, record),
     lastDeltaRound: () => lastDeltaRound(tables),
+    assignmentsCheckedAt: () => readAssignmentsCheckedAt(tables),
+    markAssignmentsChecked: (at) => writeAssignmentsCheckedAt(tables, at),
     notifications: notificationState(tables),
     userRowPage: (options) => userRowPage(tables, options),
     userRows: (userIds) => userRows(tables, userIds),

@@ -42,6 +42,8 @@ const LEASE_DURATION_MS = 10 * 60 * 1000;
  * this is rewritten anyway, so a quiet cursor never reaches Graph's token lifetime (7 days).
  */
 export const LINK_REFRESH_MS = 24 * 60 * 60 * 1000;
+/** Cursors read at once: a quiet round's cost is one request per cursor, so its wall is theirs. */
+const CURSOR_READ_CONCURRENCY = 4;
 /** Nesting deeper than this is started over the next rounds. */
 const MAX_DISCOVERY_PASSES = 8;
 
@@ -143,6 +145,33 @@ async function assignedGroupIds(directory: DirectoryReader): Promise<Set<string>
   return new Set(groups.map((group) => group.id.toLowerCase()));
 }
 
+/**
+ * The assigned groups this round works with. Graph has no delta for `appRoleAssignedTo` (delta
+ * tracks only `members` of groups, not navigation properties of service principals), so a round
+ * lists it only when the last listing is older than `DELTA_ASSIGNMENT_CHECK_SECONDS`; between
+ * listings the cursors' own record of which groups were assigned stands in. Sign-ins and the
+ * full pass list assignments themselves. Decision: docs/design-notes.md (2026-12-02).
+ */
+async function assignedForRound(
+  dependencies: DeltaRoundDependencies,
+  directory: DirectoryReader,
+  stored: readonly StoredDeltaCursor[],
+  now: Date,
+): Promise<{ readonly assigned: Set<string>; readonly listed: boolean }> {
+  const everyMs = dependencies.settings.sync.deltaAssignmentCheckSeconds * 1000;
+  if (stored.length > 0 && everyMs > 0) {
+    const checkedAt = await dependencies.repository.assignmentsCheckedAt();
+    const age = checkedAt === undefined ? Number.NaN : now.getTime() - Date.parse(checkedAt);
+    if (age >= 0 && age < everyMs) {
+      return {
+        assigned: new Set(stored.flatMap((cursor) => cursor.assignedGroupIds)),
+        listed: false,
+      };
+    }
+  }
+  return { assigned: await assignedGroupIds(directory), listed: true };
+}
+
 /** Whether the tables can be trusted as of some full pass (else a first round runs one). */
 async function fullPassOnRecord(dependencies: DeltaRoundDependencies): Promise<boolean> {
   const runs = await dependencies.repository.recentRuns(10);
@@ -186,20 +215,40 @@ export async function deltaRound(dependencies: DeltaRoundDependencies): Promise<
     return record('skipped', { detail: error.message });
   }
   try {
-    const assigned = await assignedGroupIds(directory);
     const stored = await repository.deltaCursors();
+    const { assigned, listed } = await assignedForRound(dependencies, directory, stored, startedAt);
     const layout = layoutCursors(assigned, stored, transitive);
     const progress: Progress = { cursors: [], save: new Set(), changed: new Set(), started: 0 };
     const now = clock();
     try {
-      for (const cursor of layout.keep) {
-        cursorsRead += 1;
-        await advanceCursor(feed, cursor, assigned, now, progress);
-      }
+      const queue = [...layout.keep];
+      const readCursors = async (): Promise<void> => {
+        for (let cursor = queue.shift(); cursor !== undefined; cursor = queue.shift()) {
+          cursorsRead += 1;
+          try {
+            await advanceCursor(feed, cursor, assigned, now, progress);
+          } catch (error) {
+            queue.length = 0; // the round falls back or fails: read no more links
+            throw error;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: CURSOR_READ_CONCURRENCY }, readCursors));
       await startCursors(feed, assigned, transitive, now, progress);
     } catch (error) {
       if (!(error instanceof LinkExpired)) throw error;
-      return await fallBackToFullPass(dependencies, stored, assigned, feed, record, error.message);
+      // The new cursors follow what is assigned now, not what the cursors last saw.
+      const fresh = listed ? assigned : await assignedGroupIds(directory);
+      const done = await fallBackToFullPass(
+        dependencies,
+        stored,
+        fresh,
+        feed,
+        record,
+        error.message,
+      );
+      if (done.outcome === 'full-pass') await repository.markAssignmentsChecked(startedAt);
+      return done;
     }
 
     const firstEver = stored.length === 0;
@@ -250,6 +299,8 @@ export async function deltaRound(dependencies: DeltaRoundDependencies): Promise<
         ? { written: 0, conflicts: 0 }
         : await repository.saveDeltaCursors({ save: [...progress.save], drop: [...layout.drop] });
     if (outcome === 'unchanged' && saved.written > 0) outcome = 'synced';
+    // Only once the round got this far: a round that failed lists again next time.
+    if (listed) await repository.markAssignmentsChecked(startedAt);
     const done = record(outcome, {
       cursorsStarted: progress.started,
       cursorsDropped: layout.drop.length,

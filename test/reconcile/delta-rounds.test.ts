@@ -24,25 +24,40 @@ beforeEach(() => {
 interface Counted {
   readonly services: Services;
   readonly tables: CountingTables;
+  /** Moves the services' clock ahead of real time (rounds list the assignments by it). */
+  readonly advance: (ms: number) => void;
 }
 
-function countedServices(): Counted {
+const MINUTE = 60_000;
+
+function countedServices(env: Record<string, string> = {}): Counted {
   const settings = testSettings({
     ...sim.env,
     ASSIGNED_GROUPS_CACHE_SECONDS: '0',
     TABLE_PREFIX: uniqueTablePrefix('RcDelta'),
+    ...env,
   });
   const tables = new CountingTables(tableClientFactory(settings.tables), settings.tables.prefix);
+  let ahead = 0;
+  const clock = () => new Date(Date.now() + ahead);
   const services = createServices(settings, {
     repository: createRepository(tables),
-    createDirectory: (options) => createDirectoryReader(settings, { sleep: fast, ...options }),
+    clock,
+    createDirectory: (options) =>
+      createDirectoryReader(settings, { sleep: fast, clock, ...options }),
   });
-  return { services, tables };
+  return {
+    services,
+    tables,
+    advance: (ms) => {
+      ahead += ms;
+    },
+  };
 }
 
 /** A synced tenant with its first cursors recorded. */
-async function started(): Promise<Counted> {
-  const counted = countedServices();
+async function started(env: Record<string, string> = {}): Promise<Counted> {
+  const counted = countedServices(env);
   await run(counted.services);
   const first = await deltaRound(counted.services);
   expect(first.syncedGroups).toEqual([]);
@@ -82,6 +97,8 @@ describe('delta rounds', () => {
     const round = await deltaRound(services);
     expect(round).toMatchObject({ outcome: 'unchanged', cursors: 1, tableWrites: 0 });
     expect(sim.counters().delta.requests).toBe(1);
+    // The assignments were listed by the round before, within DELTA_ASSIGNMENT_CHECK_SECONDS.
+    expect(round.graphRequests).toBe(1);
     expect(tables.count('teams')).toEqual({ reads: 0, writes: 0 });
     expect(tables.count('users')).toEqual({ reads: 0, writes: 0 });
     // The round's own bookkeeping: the lease taken and released, the cursors read, no cursor rewritten.
@@ -136,9 +153,22 @@ describe('delta rounds', () => {
     expect(tables.count('teams').writes + tables.count('users').writes).toBe(0);
   });
 
-  it('a newly assigned group gets a cursor and its team in the same round', async () => {
-    const { services } = await started();
+  it('with DELTA_ASSIGNMENT_CHECK_SECONDS=0 every round lists the assignments as well', async () => {
+    const { services } = await started({ DELTA_ASSIGNMENT_CHECK_SECONDS: '0' });
+    sim.resetCounters();
+    const round = await deltaRound(services);
+    expect(round).toMatchObject({ outcome: 'unchanged', cursors: 1, graphRequests: 2 });
     sim.admin.assignGroup(S.prodTeam);
+    expect((await deltaRound(services)).syncedGroups).toEqual([S.prodTeam]);
+  });
+
+  it('a newly assigned group gets a cursor and its team in the first round that lists assignments', async () => {
+    const { services, advance } = await started();
+    sim.admin.assignGroup(S.prodTeam);
+    advance(5 * MINUTE);
+    const quiet = await deltaRound(services);
+    expect(quiet).toMatchObject({ outcome: 'unchanged', graphRequests: 1, syncedGroups: [] });
+    advance(30 * MINUTE);
     const round = await deltaRound(services);
     expect(round).toMatchObject({ cursorsStarted: 1, syncedGroups: [S.prodTeam] });
     expect((await services.repository.readTeam(S.prodTeam)).team?.createdBy).toBe('delta');
@@ -148,8 +178,9 @@ describe('delta rounds', () => {
   });
 
   it('an unassigned group: its team archived by the groups scope, its cursor dropped', async () => {
-    const { services } = await started();
+    const { services, advance } = await started();
     sim.admin.unassignGroup(S.evals);
+    advance(30 * MINUTE);
     const round = await deltaRound(services);
     expect(round).toMatchObject({ cursorsDropped: 1, syncedGroups: [S.evals] });
     expect((await services.repository.readTeam(S.evals)).team?.archived).toBe(true);
@@ -182,6 +213,18 @@ describe('delta rounds', () => {
       expect((await deltaRound(services)).outcome).toBe('unchanged');
     },
   );
+
+  it('an expired link between assignment listings: the new cursors follow what is assigned now', async () => {
+    const { services, advance } = await started();
+    sim.admin.assignGroup(S.prodTeam);
+    sim.admin.expireDeltaTokens();
+    advance(5 * MINUTE);
+    const round = await deltaRound(services);
+    expect(round.outcome).toBe('full-pass');
+    const cursors = await services.repository.deltaCursors();
+    expect(cursors.flatMap((cursor) => cursor.assignedGroupIds)).toContain(S.prodTeam);
+    await expectTablesMatchEntra(services, sim.admin.getState());
+  });
 
   it('two rounds at once: one runs, the other is skipped', async () => {
     const { services } = await started();

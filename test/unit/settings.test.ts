@@ -54,6 +54,7 @@ describe('settings', () => {
     expect(settings.sync).toEqual({
       schedule: '0 0 */6 * * *',
       deltaSchedule: '0 */5 * * * *',
+      deltaAssignmentCheckSeconds: 1800,
       groupMembership: 'transitive',
       maxMembershipRemovalsPerRun: 500,
     });
