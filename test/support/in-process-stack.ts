@@ -14,7 +14,7 @@ import { reconcile } from '../../shared/sync/index.js';
 import { tenantSettings } from '../auth/tenant.js';
 import { CLIENT_STATE, useQueueService } from './notifications.js';
 import { SAMPLE } from './sample-tenant.js';
-import { useSimulatedTenant } from './tenant-fixture.js';
+import { useSimulatedTenant, type TenantFixtureOptions } from './tenant-fixture.js';
 
 export interface InProcessStack {
   readonly host: LocalHost;
@@ -29,10 +29,11 @@ export interface InProcessStackOptions {
   /** Run the queue trigger (the group-sync worker); off leaves queued messages where they are. */
   readonly queues?: boolean;
   readonly settings?: Record<string, string>;
+  readonly tenant?: TenantFixtureOptions;
 }
 
 export function useInProcessStack(options: InProcessStackOptions = {}): InProcessStack {
-  const tenant = useSimulatedTenant(SAMPLE);
+  const tenant = useSimulatedTenant(SAMPLE, options.tenant);
   const queueService = useQueueService();
   const stack = { tenant, logs: [] as string[] } as {
     -readonly [K in keyof InProcessStack]: InProcessStack[K];
