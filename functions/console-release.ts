@@ -9,7 +9,7 @@ import {
 } from '../shared/console/index.js';
 import { getServices } from '../shared/services.js';
 import { consoleErrorResponse, htmlResponse, requireAdmin } from './console-http.js';
-import { checkedFormSession, formFields } from './console-form.js';
+import { checkedForm } from './console-form.js';
 import { parseInput } from './http.js';
 import { httpFunction } from './registry.js';
 
@@ -26,8 +26,7 @@ export async function consoleRelease(
   let frame;
   try {
     const services = getServices();
-    const fields = await formFields(request);
-    const session = await checkedFormSession(request, services, fields);
+    const { session, fields } = await checkedForm(request, services);
     frame = { session, csrfToken: csrfTokenFor(session, services.settings) };
     requireAdmin(session);
     const { heldRunId } = parseInput(releaseForm, fields, 'form');

@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { clearedConsoleSessionCookie, plainPage, signedOutBody } from '../shared/console/index.js';
 import { getServices } from '../shared/services.js';
 import { consoleErrorResponse, htmlResponse } from './console-http.js';
-import { checkedFormSession, formFields } from './console-form.js';
+import { checkedForm } from './console-form.js';
 import { httpFunction } from './registry.js';
 
 /**
@@ -16,7 +16,7 @@ export async function consoleSignOut(
 ): Promise<HttpResponseInit> {
   try {
     const services = getServices();
-    await checkedFormSession(request, services, await formFields(request));
+    await checkedForm(request, services);
     return htmlResponse(200, plainPage('Signed out', signedOutBody()), {
       cookies: [clearedConsoleSessionCookie()],
     });

@@ -9,6 +9,7 @@ import {
   type CallbackParameters,
 } from '../shared/auth/index.js';
 import { consoleSessionCookieFor } from '../shared/console/index.js';
+import { readLimitedText } from '../shared/request-body.js';
 import { getServices } from '../shared/services.js';
 import { syncSignedInUser } from '../shared/sync/index.js';
 import { parseInput } from './http.js';
@@ -16,6 +17,8 @@ import { loginErrorResponse } from './sso-login.js';
 import { httpFunction } from './registry.js';
 
 const parameter = z.string().max(8192).optional();
+/** Room for every parameter at its longest (form_post also sends an id_token and session_state). */
+const MAX_FORM_BYTES = 64 * 1024;
 const callbackSchema = z.object({
   code: parameter,
   state: parameter,
@@ -27,7 +30,12 @@ async function callbackParameters(request: HttpRequest): Promise<CallbackParamet
   const values: Record<string, string> = Object.fromEntries(request.query);
   // response_mode=form_post answers with a form body; its fields win over the query.
   if (request.method === 'POST') {
-    const form = new URLSearchParams(await request.text());
+    const text = await readLimitedText(
+      request.body,
+      request.headers.get('content-length'),
+      MAX_FORM_BYTES,
+    );
+    const form = new URLSearchParams(text);
     for (const [name, value] of form) values[name] = value;
   }
   return parseInput(callbackSchema, values, 'sign-in answer');

@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { z } from 'zod';
 import { bearerToken, validateEntraToken } from '../shared/auth/index.js';
 import { SyncServiceError } from '../shared/errors.js';
+import { readLimitedText } from '../shared/request-body.js';
 import { getServices } from '../shared/services.js';
 import { syncSignedInUser } from '../shared/sync/index.js';
 import { errorResponse, jsonResponse, parseInput } from './http.js';
@@ -10,8 +11,15 @@ import { httpFunction } from './registry.js';
 /** Optional: the nonce the caller's own login flow sent, when it forwards an ID token. */
 const bodySchema = z.strictObject({ nonce: z.string().min(1).max(512).optional() });
 
+/** `{"nonce": ≤ 512 characters}` fits many times over; anyone with a token string can post. */
+const MAX_BODY_BYTES = 4 * 1024;
+
 async function readJsonBody(request: HttpRequest): Promise<unknown> {
-  const text = await request.text();
+  const text = await readLimitedText(
+    request.body,
+    request.headers.get('content-length'),
+    MAX_BODY_BYTES,
+  );
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;

@@ -111,9 +111,11 @@ const notificationUrl = z
   .url({ protocol: /^https?$/, error: 'an https:// URL (http:// only for localhost)' })
   .refine(
     (value) => {
-      const url = new URL(value);
+      // Refinements run even when the URL check failed: parse without throwing.
+      const url = URL.parse(value);
       return (
-        url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+        url !== null &&
+        (url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))
       );
     },
     { error: 'an https:// URL (http:// only for localhost)' },
@@ -161,6 +163,8 @@ function jsonOf<T extends z.ZodType>(schema: T) {
         context.addIssue({
           code: 'custom',
           message: `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`,
+          // An unknown key is often a secret pasted into the wrong place: name it, never show it.
+          ...(issue.code === 'unrecognized_keys' ? { params: { hideValue: true } } : {}),
         });
       }
       return z.NEVER;
@@ -280,16 +284,27 @@ const PUBLIC_CONNECTION_PARTS = new Set([
   'usedevelopmentstorage',
 ]);
 
-/** `AccountName=dev;AccountKey=(hidden)`: the parts that locate the account, no secret at all. */
+/** A key or a public value as it can look: anything else may have a secret run into it. */
+const CONNECTION_KEY = /^[A-Za-z]+$/;
+const PUBLIC_VALUE = /^[A-Za-z0-9.:/-]*$/;
+
+/**
+ * `AccountName=dev;AccountKey=(hidden)`: the parts that locate the account, no secret at all.
+ * A malformed string (`AccountName=dev,AccountKey=…`, a SAS on an endpoint) shows a part only
+ * when its value looks like a name or a URL without a query, so a key never rides along.
+ */
 function redactConnectionString(value: string): string {
   return value
     .split(';')
     .filter((part) => part.trim().length > 0)
     .map((part) => {
       const separator = part.indexOf('=');
-      if (separator < 0) return '(hidden)';
-      const key = part.slice(0, separator).trim();
-      return PUBLIC_CONNECTION_PARTS.has(key.toLowerCase()) ? part.trim() : `${key}=(hidden)`;
+      const key = separator < 0 ? '' : part.slice(0, separator).trim();
+      if (!CONNECTION_KEY.test(key)) return '(hidden)';
+      const shown = part.slice(separator + 1).trim();
+      return PUBLIC_CONNECTION_PARTS.has(key.toLowerCase()) && PUBLIC_VALUE.test(shown)
+        ? `${key}=${shown}`
+        : `${key}=(hidden)`;
     })
     .join(';');
 }
@@ -303,10 +318,14 @@ const SECRET_SETTINGS: Readonly<Record<string, (value: string) => string>> = {
   TABLES_CONNECTION_STRING: (value) => quote(redactConnectionString(value)),
 };
 
-function settingProblem(name: string, value: unknown, expected: string): string {
+/** Said instead of a value that may hold a secret (unknown keys, a section of the YAML file). */
+const NOT_SHOWN = '(not shown)';
+
+function settingProblem(name: string, value: unknown, expected: string, hide = false): string {
   const redact = SECRET_SETTINGS[name];
-  const shown =
-    redact !== undefined && value !== undefined
+  const shown = hide
+    ? NOT_SHOWN
+    : redact !== undefined && value !== undefined
       ? redact(typeof value === 'string' ? value : JSON.stringify(value))
       : quote(value);
   return `${name} = ${shown}: expected ${expected}`;
@@ -325,6 +344,18 @@ function invalid(problems: readonly string[]): SyncServiceError {
   return new SyncServiceError(
     'config_invalid',
     `Invalid settings:\n  - ${problems.join('\n  - ')}`,
+  );
+}
+
+/**
+ * For a connection string that passed the checks here but that the Storage SDK refuses (a SAS
+ * it cannot parse): the same start-up message, naming the setting, showing none of it.
+ */
+export function unusableConnectionString(name: string, cause: unknown): SyncServiceError {
+  return new SyncServiceError(
+    'config_invalid',
+    `Invalid settings:\n  - ${name} = ${NOT_SHOWN}: expected a connection string the Storage SDK accepts (AccountName=...;AccountKey=..., or an endpoint with SharedAccessSignature=...)`,
+    { cause },
   );
 }
 
@@ -361,13 +392,14 @@ function readSettingsFile(path: string, baseDirectory: string): SettingsFile {
   const parsed = settingsFileSchema.safeParse(document ?? {});
   if (!parsed.success) {
     throw invalid(
-      parsed.error.issues.map((issue) =>
-        settingProblem(
-          `${path}: ${issue.path.join('.')}`,
-          valueAt(document, issue.path),
-          issue.message,
-        ),
-      ),
+      parsed.error.issues.map((issue) => {
+        const value = valueAt(document, issue.path);
+        // The file may be the proxy's own config, secrets and all: a mapping is not shown.
+        const hide =
+          issue.code === 'unrecognized_keys' ||
+          (value !== null && typeof value === 'object' && !Array.isArray(value));
+        return settingProblem(`${path}: ${issue.path.join('.')}`, value, issue.message, hide);
+      }),
     );
   }
   const section = parsed.data.mishikallm_settings;
@@ -397,6 +429,12 @@ export function loadSettings(
   const values = blankAsUnset(environment);
   const parsed = environmentSchema.safeParse(values);
   if (!parsed.success) {
+    // One issue that must not show the value (an unknown key) hides it in every issue.
+    const hidden = new Set(
+      parsed.error.issues
+        .filter((issue) => issue.code === 'custom' && issue.params?.hideValue === true)
+        .map((issue) => String(issue.path[0])),
+    );
     throw invalid(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'settings');
@@ -405,7 +443,7 @@ export function loadSettings(
           issue.code === 'invalid_type' && values[name] === undefined
             ? 'a value (this setting is required)'
             : issue.message;
-        return settingProblem(name, values[name], `${expected}${detail}`);
+        return settingProblem(name, values[name], `${expected}${detail}`, hidden.has(name));
       }),
     );
   }

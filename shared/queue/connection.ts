@@ -4,7 +4,7 @@
  */
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { QueueClient } from '@azure/storage-queue';
-import type { Settings } from '../config/settings.js';
+import { unusableConnectionString, type Settings } from '../config/settings.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY } from '../store/connection.js';
 
 export const AZURITE_DEFAULT_QUEUE_ENDPOINT = `http://127.0.0.1:10001/${AZURITE_ACCOUNT}`;
@@ -21,7 +21,13 @@ export function queueClientFactory(
 ): QueueClientFactory {
   switch (queues.kind) {
     case 'connection-string':
-      return (name) => new QueueClient(queues.connectionString, name);
+      return (name) => {
+        try {
+          return new QueueClient(queues.connectionString, name);
+        } catch (error) {
+          throw unusableConnectionString('QUEUES_CONNECTION_STRING', error);
+        }
+      };
     case 'azurite':
       return (name) => new QueueClient(azuriteQueueConnectionString(), name);
     case 'endpoint': {

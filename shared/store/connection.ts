@@ -4,7 +4,7 @@ import {
   ManagedIdentityCredential,
   type TokenCredential,
 } from '@azure/identity';
-import type { Settings } from '../config/settings.js';
+import { unusableConnectionString, type Settings } from '../config/settings.js';
 
 /** Azurite's documented development account: the default when no connection is configured. */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -44,11 +44,16 @@ export function tableClientFactory(
       const insecure = /DefaultEndpointsProtocol=http(;|$)|TableEndpoint=http:/i.test(
         tables.connectionString,
       );
-      return (name) =>
-        TableClient.fromConnectionString(tables.connectionString, name, {
-          ...options,
-          allowInsecureConnection: insecure,
-        });
+      return (name) => {
+        try {
+          return TableClient.fromConnectionString(tables.connectionString, name, {
+            ...options,
+            allowInsecureConnection: insecure,
+          });
+        } catch (error) {
+          throw unusableConnectionString('TABLES_CONNECTION_STRING', error);
+        }
+      };
     }
     case 'azurite':
       return (name) =>

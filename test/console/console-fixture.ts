@@ -74,7 +74,10 @@ export function useConsoleStack(): ConsoleStack {
 }
 
 /** Signs a user in through /api/sso/login and the tenant's page; answers the console cookie. */
-export async function signIn(stack: ConsoleStack, userId: string): Promise<string> {
+export async function signIn(
+  stack: Pick<ConsoleStack, 'host' | 'tenant'>,
+  userId: string,
+): Promise<string> {
   const start = await steps.startLogin(stack.host.url, '?redirect=%2Fapi%2Fconsole');
   const answer = await steps.pickUser(stack.tenant, start.authorize, userId);
   const response = await steps.callback(answer, start.cookie);
