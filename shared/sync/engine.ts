@@ -2,6 +2,7 @@
  * The sync engine: one planner, several scopes and triggers. For a scope it reads Entra and the
  * tables, plans, has the repository apply the operations, and summarises the outcomes once.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Settings } from '../config/settings.js';
 import { SyncServiceError } from '../errors.js';
 import type { DirectoryReader } from '../graph/directory.js';
@@ -28,6 +29,10 @@ export interface SyncEngineDependencies {
   readonly settings: Settings;
   /** Where app role values that map to no role are reported; default: once per process, to the log. */
   readonly reportUnmappedRoles?: ((values: readonly string[]) => void) | undefined;
+  /** Waits between attempts after a stale ETag (tests pass one that records and returns). */
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** A number in [0, 1) for the pause's jitter; default `Math.random`. */
+  readonly random?: (() => number) | undefined;
 }
 
 export interface SyncOptions {
@@ -68,7 +73,16 @@ export interface SyncEngine {
 }
 
 /** A stale ETag means someone wrote in between: read again and re-plan, a few times. */
-const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Before attempt n + 1, a pause of up to 25 ms × 2^n, at random: writers that met each other on
+ * the same rows (the same user signing in twice, a sign-in beside the queue worker) would meet
+ * again if they re-read at once, and used to give up with `store_conflict` under load.
+ */
+export function conflictPauseMs(attempt: number, random: () => number): number {
+  return Math.round(random() * 25 * 2 ** attempt);
+}
 
 /**
  * A `groups` sync never strips a team of this many Entra members or more: a group that looks
@@ -115,6 +129,8 @@ function describeScope(scope: SyncScope): string {
 export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngine {
   const { repository, clock, settings } = dependencies;
   const reportUnmappedRoles = dependencies.reportUnmappedRoles ?? reportUnmappedRolesToLog;
+  const sleep = dependencies.sleep ?? ((ms: number) => delay(ms));
+  const random = dependencies.random ?? Math.random;
   return {
     async sync(scope, trigger, options = {}) {
       const reader = readerFor(dependencies, scope, options);
@@ -168,6 +184,7 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
             `the tables kept changing while ${describeScope(scope)} was synced (${MAX_ATTEMPTS} attempts)`,
           );
         }
+        await sleep(conflictPauseMs(attempt, random));
       }
     },
   };
