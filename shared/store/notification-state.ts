@@ -11,9 +11,16 @@ const PARTITION = 'notifications';
 const SUBSCRIPTION_ROW = 'subscription';
 const CLIENT_STATE_ROW = 'client-state';
 const COUNTS_ROW = 'counts';
+/**
+ * Counters are spread over this many rows (`counts:0` … `counts:7`), one picked at random per
+ * update, and summed on read: every webhook call updates them before it answers, and with one
+ * row, concurrent calls met each other's ETags and retried past Graph's 3 s under load.
+ */
+export const COUNTER_SHARDS = 8;
+const counterShard = (shard: number) => `${COUNTS_ROW}:${shard}`;
 const GROUP_SYNC_PARTITION = 'group-sync';
-/** Counter merges race between instances; a few attempts settle them, then the count is let go. */
-const COUNT_ATTEMPTS = 5;
+/** Counter merges race; a few attempts on different shards settle them, then the count is let go. */
+const COUNT_ATTEMPTS = 8;
 
 export interface SubscriptionRecord {
   readonly subscriptionId: string;
@@ -80,7 +87,19 @@ function definedText(record: object): EntityProperties {
 const stateKey = (partitionKey: string, rowKey: string) =>
   ({ table: 'state', partitionKey, rowKey }) as const;
 
-export function notificationState(tables: Tables): NotificationState {
+/** The newer of two ISO timestamps (either may be absent). */
+function later(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a > b ? a : b;
+}
+
+export function notificationState(
+  tables: Tables,
+  random: () => number = Math.random,
+): NotificationState {
+  // Instances start at random shards, so two of them do not walk the shards in step.
+  let nextShard = Math.floor(random() * COUNTER_SHARDS);
   return {
     async readSubscription() {
       const entity = await tables.readEntity('state', PARTITION, SUBSCRIPTION_ROW);
@@ -147,14 +166,18 @@ export function notificationState(tables: Tables): NotificationState {
 
     async count(increments, at) {
       for (let attempt = 1; attempt <= COUNT_ATTEMPTS; attempt += 1) {
-        const current = await tables.readEntity('state', PARTITION, COUNTS_ROW);
+        // Every attempt in this instance takes the next shard, so the updates of one burst of
+        // webhook calls spread evenly, and a retry goes where nobody in this instance is.
+        nextShard = (nextShard + 1) % COUNTER_SHARDS;
+        const rowKey = counterShard(nextShard);
+        const current = await tables.readEntity('state', PARTITION, rowKey);
         const properties: EntityProperties = {};
         for (const [name, increment] of Object.entries(increments)) {
           const before = current?.[name];
           properties[name] = (typeof before === 'number' ? before : 0) + increment;
         }
         if (at !== undefined) properties[at.field] = at.time.toISOString();
-        const key = stateKey(PARTITION, COUNTS_ROW);
+        const key = stateKey(PARTITION, rowKey);
         const write: TableWrite =
           current === undefined
             ? { ...key, action: 'create', properties }
@@ -166,17 +189,32 @@ export function notificationState(tables: Tables): NotificationState {
     },
 
     async readCounts() {
-      const entity = await tables.readEntity('state', PARTITION, COUNTS_ROW);
+      // The single row of before the shards keeps its totals; the shards add to them.
+      const rowKeys = [
+        COUNTS_ROW,
+        ...Array.from({ length: COUNTER_SHARDS }, (_, i) => counterShard(i)),
+      ];
+      const entities = await Promise.all(
+        rowKeys.map((rowKey) => tables.readEntity('state', PARTITION, rowKey)),
+      );
       const counts = Object.fromEntries(
-        COUNTER_NAMES.map((name) => {
-          const value = entity?.[name];
-          return [name, typeof value === 'number' ? value : 0];
-        }),
+        COUNTER_NAMES.map((name) => [
+          name,
+          entities.reduce((sum, entity) => {
+            const value = entity?.[name];
+            return sum + (typeof value === 'number' ? value : 0);
+          }, 0),
+        ]),
       ) as Record<CounterName, number>;
+      const latest = (field: string) =>
+        entities.reduce<string | undefined>(
+          (newest, entity) => later(newest, entity && text(entity, field)),
+          undefined,
+        );
       return {
         ...counts,
-        lastNotificationAt: entity && text(entity, 'lastNotificationAt'),
-        lastGroupSyncAt: entity && text(entity, 'lastGroupSyncAt'),
+        lastNotificationAt: latest('lastNotificationAt'),
+        lastGroupSyncAt: latest('lastGroupSyncAt'),
       };
     },
 
