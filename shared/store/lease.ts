@@ -11,6 +11,9 @@ import type { Tables, TableWrite } from './tables.js';
 const LEASE_PARTITION = 'reconcile';
 const LEASE_ROW = 'lease';
 export type LeaseName = 'reconcile' | 'delta';
+const RENEW_ATTEMPTS = 5;
+
+const describeLease = (name: LeaseName) => (name === 'delta' ? 'delta round' : 'reconciliation');
 
 export interface Lease {
   /** Extends the lease from `now`; throws `sync_refused` if another run has taken it over. */
@@ -36,7 +39,7 @@ export async function acquireLease(
   durationMs: number,
   name: LeaseName = LEASE_PARTITION,
 ): Promise<Lease> {
-  const what = name === 'delta' ? 'delta round' : 'reconciliation';
+  const what = describeLease(name);
   const expiry = (from: Date) => new Date(from.getTime() + durationMs).toISOString();
   const existing = await tables.readEntity('state', name, LEASE_ROW);
   if (existing !== undefined) {
@@ -55,23 +58,41 @@ export async function acquireLease(
     throw new SyncServiceError('sync_refused', `another ${what} took the lease at the same moment`);
   }
 
+  return heldLease(tables, holder, durationMs, name);
+}
+
+/**
+ * The lease of a run that took it elsewhere (a fanned-out full pass: its shares renew and its
+ * last share releases the lease its coordinator took); renew and release act only while
+ * `holder` still holds it.
+ */
+export function heldLease(
+  tables: Tables,
+  holder: string,
+  durationMs: number,
+  name: LeaseName = LEASE_PARTITION,
+): Lease {
+  const expiry = (from: Date) => new Date(from.getTime() + durationMs).toISOString();
   const ours = async (): Promise<StoredEntity | undefined> => {
     const current = await tables.readEntity('state', name, LEASE_ROW);
     return current?.holder === holder ? current : undefined;
   };
   return {
     async renew(at) {
-      const current = await ours();
-      const renewed =
-        current !== undefined &&
-        (await tables.applyWrites([leaseWrite(name, { expiresAt: expiry(at) }, current)]))
-          .results[0]?.outcome === 'applied';
-      if (!renewed) {
-        throw new SyncServiceError(
-          'sync_refused',
-          `this ${what} outlived its lease and another run took it over; nothing was written`,
-        );
+      // The shares of a fanned-out pass renew one lease at once: a stale ETag while the lease is
+      // still ours is another share's renewal, so read and try again.
+      for (let attempt = 0; attempt < RENEW_ATTEMPTS; attempt += 1) {
+        const current = await ours();
+        if (current === undefined) break;
+        const written = await tables.applyWrites([
+          leaseWrite(name, { expiresAt: expiry(at) }, current),
+        ]);
+        if (written.results[0]?.outcome === 'applied') return;
       }
+      throw new SyncServiceError(
+        'sync_refused',
+        `this ${describeLease(name)} outlived its lease and another run took it over; nothing was written`,
+      );
     },
     async release() {
       const current = await ours();

@@ -47,6 +47,12 @@ export interface RunRecord {
   readonly error?: { readonly code: string; readonly message: string } | undefined;
 }
 
+/**
+ * The full pass's lease: longer than any run should take, so a run that dies leaves a lease that
+ * expires by itself. A fanned-out pass's shares renew it as they write.
+ */
+export const FULL_PASS_LEASE_MS = 30 * 60 * 1000;
+
 export function newRunId(startedAt: Date): string {
   return `${startedAt.toISOString()}-${randomBytes(3).toString('hex')}`;
 }

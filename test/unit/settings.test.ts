@@ -56,6 +56,8 @@ describe('settings', () => {
       deltaSchedule: '0 */5 * * * *',
       groupMembership: 'transitive',
       maxMembershipRemovalsPerRun: 500,
+      fanOutGroups: 2000,
+      shareGroups: 200,
     });
     expect(settings.defaults).toEqual({ team: {}, user: {} });
     expect(settings.access).toEqual({
