@@ -161,9 +161,7 @@ export function fanOutStore(tables: Tables): FanOutStore {
       const runEntity = byRow.get(RUN_ROW);
       const decision = byRow.get(DECISION_ROW);
       const finished = byRow.get(FINISHED_ROW);
-      const shares = entities
-        .filter((entity) => entity.rowKey.startsWith('share-'))
-        .map(shareFrom);
+      const shares = entities.filter((entity) => entity.rowKey.startsWith('share-')).map(shareFrom);
       return {
         run: runEntity === undefined ? undefined : runFrom(runEntity),
         shares: new Map(shares.map((state) => [state.share, state])),
@@ -173,7 +171,11 @@ export function fanOutStore(tables: Tables): FanOutStore {
     },
     async writeShare(runId, state) {
       await mustApply([
-        { ...row(runId, shareRow(state.share)), action: 'upsert', properties: shareProperties(state) },
+        {
+          ...row(runId, shareRow(state.share)),
+          action: 'upsert',
+          properties: shareProperties(state),
+        },
       ]);
     },
     async decide(runId, decision) {

@@ -36,10 +36,7 @@ export function addSummaries(a: RunSummary | undefined, b: RunSummary): RunSumma
 }
 
 /** The hold a fanned-out run leaves: the teams every share held, joined. */
-export function holdOfShares(
-  runId: string,
-  shares: Iterable<ShareState>,
-): GuardHold | undefined {
+export function holdOfShares(runId: string, shares: Iterable<ShareState>): GuardHold | undefined {
   const teamIds = new Set<string>();
   for (const share of shares) {
     if (share.heldTeams === 'all') return { runId, teamIds: 'all' };
@@ -61,7 +58,8 @@ export function fanOutRecord(
   const incompleteGroups = shares.flatMap((share) => share.incompleteGroups);
   const held = shares.flatMap((share) => share.held);
   const totals: RunSummary = {
-    ...(summary ?? (Object.fromEntries(SUMMED.map((field) => [field, 0])) as unknown as RunSummary)),
+    ...(summary ??
+      (Object.fromEntries(SUMMED.map((field) => [field, 0])) as unknown as RunSummary)),
     groups: run.groups,
     incompleteGroups: incompleteGroups.length,
     graphRequests: run.graphRequests + (summary?.graphRequests ?? 0),

@@ -36,7 +36,14 @@ export function shareMessage(
   phase: 'plan' | 'apply',
   groupIds: readonly string[],
 ): GroupSyncMessage {
-  return { kind: 'full-pass-share', runId, share, phase, groupIds: [...groupIds], sweep: groupIds.length === 0 };
+  return {
+    kind: 'full-pass-share',
+    runId,
+    share,
+    phase,
+    groupIds: [...groupIds],
+    sweep: groupIds.length === 0,
+  };
 }
 
 /** Records the run and its shares, and enqueues every share's plan. Answers the run, `running`. */

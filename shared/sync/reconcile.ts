@@ -11,7 +11,13 @@ import { holdOf } from './guard-hold.js';
 import type { Plan } from './planner.js';
 import { readAppAccess, type AppAccess } from './entra-roles.js';
 import { fansOut, startFanOut } from './fan-out.js';
-import { FULL_PASS_LEASE_MS, newRunId, type RunRecord, type RunSummary, type RunTrigger } from './run-records.js';
+import {
+  FULL_PASS_LEASE_MS,
+  newRunId,
+  type RunRecord,
+  type RunSummary,
+  type RunTrigger,
+} from './run-records.js';
 import { summarise } from './summary.js';
 
 /** Without the queue the pass never fans out (a caller with no queue runs it in one go). */
@@ -34,7 +40,6 @@ export interface ReconcileResult {
   readonly record: RunRecord;
   readonly plan: Plan | undefined;
 }
-
 
 function emptySummary(graphRequests: number): RunSummary {
   return { ...summarise([], []), groups: 0, incompleteGroups: 0, graphRequests, durationMs: 0 };

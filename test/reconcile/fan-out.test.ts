@@ -115,8 +115,7 @@ describe('a fanned-out full pass', () => {
     }
     const after = sim.admin.getState();
     const removals = picked.reduce(
-      (sum, { groupId }) =>
-        sum + membersOf(before, groupId).size - membersOf(after, groupId).size,
+      (sum, { groupId }) => sum + membersOf(before, groupId).size - membersOf(after, groupId).size,
       0,
     );
     // The limit for these runs: under it in every share (2 at most), over it in the whole run.
