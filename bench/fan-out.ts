@@ -5,8 +5,11 @@
  * its own, as many at once as `--instances` (a Flex Consumption instance per share), so that the
  * peak RSS of every share is its own.
  *
- *   npm run bench:fan-out -- --size XS|S|M|L [--instances N] [--share-groups N]
+ *   npm run bench:fan-out -- --size XS|S|M|L [--groups N] [--instances N] [--share-groups N]
  *                            [--first-run-only] [--out FILE] [--max-minutes N]
+ *
+ * `--groups N` keeps the size's users and members per group over N assigned groups: at L,
+ * `--groups 400` is two shares of L's shape (a slice), which this machine can finish.
  *
  * Phases: the first run, then (unless --first-run-only) an unchanged pass. Not a test.
  */
@@ -19,7 +22,6 @@ import { QueueClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../dev/azurite.js';
 import { startAzuriteQueue, type RunningAzuriteQueue } from '../dev/azurite-queue.js';
 import { ensureDevCertificate } from '../dev/tenant/certificate.js';
-import { generateTenant } from '../dev/tenant/generate.js';
 import { startSimulatedTenant, type SimulatedTenant } from '../dev/tenant/server.js';
 import { loadSettings } from '../shared/config/settings.js';
 import { workGroupSyncMessage } from '../shared/notifications/index.js';
@@ -29,7 +31,7 @@ import { reconcile } from '../shared/sync/reconcile.js';
 import type { RunRecord } from '../shared/sync/run-records.js';
 import { loadAverage, machine, ms, num, table } from './report.js';
 import { SIZES, type SizeName } from './sizes.js';
-import { countMemberships, transitiveMembers, unionOf } from './tenant.js';
+import { benchTenant, countMemberships, transitiveMembers, unionOf } from './tenant.js';
 import { percentile } from './phases.js';
 
 type ChildRequest =
@@ -202,6 +204,7 @@ async function launcher(argv: readonly string[]): Promise<number> {
     options: {
       size: { type: 'string' },
       seed: { type: 'string' },
+      groups: { type: 'string' },
       instances: { type: 'string' },
       'share-groups': { type: 'string' },
       'first-run-only': { type: 'boolean' },
@@ -211,7 +214,11 @@ async function launcher(argv: readonly string[]): Promise<number> {
     strict: true,
   });
   const sizeName = (values.size ?? 'S').toUpperCase() as SizeName;
-  const size = SIZES[sizeName];
+  // `--groups N`: the size's users and group sizes over N assigned groups (a slice of it).
+  const size = {
+    ...SIZES[sizeName],
+    ...(values.groups === undefined ? {} : { groups: Number(values.groups) }),
+  };
   const instances = Number(values.instances ?? '2');
   const shareGroups = values['share-groups'] ?? '200';
   const maxMinutes = Number(values['max-minutes'] ?? '60');
@@ -227,16 +234,8 @@ async function launcher(argv: readonly string[]): Promise<number> {
   let sim: SimulatedTenant | undefined;
   try {
     const certificate = await ensureDevCertificate();
-    // The same tenant as `npm run bench` for this size and seed (bench/reconcile.ts).
-    const generated = generateTenant({
-      seed: values.seed ?? 'bench',
-      users: size.users,
-      groups: size.groups + size.nestingDepth * 10 + 10,
-      assignedGroups: size.groups,
-      membershipsPerGroup: { min: size.minMembers, max: size.maxMembers },
-      largestGroupMembers: size.largest,
-      nestingDepth: size.nestingDepth,
-    });
+    // The same tenant as `npm run bench` for this size and seed.
+    const generated = benchTenant(size, values.seed ?? 'bench');
     azurite = await startAzurite();
     queue = await startAzuriteQueue();
     sim = await startSimulatedTenant({ tenant: generated, port: 0, certificate, throttling: true });

@@ -5,33 +5,12 @@
 import type { GuardHold } from './guard-hold.js';
 import type { FanOutDecision, FanOutRun, ShareState } from './fan-out-model.js';
 import { removalGuardReason } from './planner.js';
-import type { RunRecord, RunSummary } from './run-records.js';
-
-const SUMMED: readonly (keyof RunSummary)[] = [
-  'teamsCreated',
-  'teamsRenamed',
-  'teamsArchived',
-  'teamsRestored',
-  'teamsHeld',
-  'usersCreated',
-  'usersUpdated',
-  'membershipsAdded',
-  'membershipsRemoved',
-  'membershipsRepaired',
-  'membershipsHeld',
-  'incompleteGroups',
-  'conflicts',
-  'failedWrites',
-  'graphRequests',
-  'tableWrites',
-  'groups',
-  'durationMs',
-];
+import { RUN_SUMMARY_FIELDS, type RunRecord, type RunSummary } from './run-records.js';
 
 export function addSummaries(a: RunSummary | undefined, b: RunSummary): RunSummary {
   if (a === undefined) return b;
   const sum = { ...a };
-  for (const field of SUMMED) sum[field] = a[field] + b[field];
+  for (const field of RUN_SUMMARY_FIELDS) sum[field] = a[field] + b[field];
   return sum;
 }
 
@@ -59,7 +38,7 @@ export function fanOutRecord(
   const held = shares.flatMap((share) => share.held);
   const totals: RunSummary = {
     ...(summary ??
-      (Object.fromEntries(SUMMED.map((field) => [field, 0])) as unknown as RunSummary)),
+      (Object.fromEntries(RUN_SUMMARY_FIELDS.map((field) => [field, 0])) as unknown as RunSummary)),
     groups: run.groups,
     incompleteGroups: incompleteGroups.length,
     graphRequests: run.graphRequests + (summary?.graphRequests ?? 0),

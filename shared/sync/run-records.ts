@@ -21,6 +21,28 @@ export interface RunSummary extends SyncSummary {
   durationMs: number;
 }
 
+/** Every field of a run summary, in the order the run log stores them. */
+export const RUN_SUMMARY_FIELDS: readonly (keyof RunSummary)[] = [
+  'groups',
+  'teamsCreated',
+  'teamsRenamed',
+  'teamsArchived',
+  'teamsRestored',
+  'teamsHeld',
+  'usersCreated',
+  'usersUpdated',
+  'membershipsAdded',
+  'membershipsRemoved',
+  'membershipsRepaired',
+  'membershipsHeld',
+  'incompleteGroups',
+  'conflicts',
+  'failedWrites',
+  'graphRequests',
+  'tableWrites',
+  'durationMs',
+];
+
 export interface HeldChange {
   readonly kind: string;
   readonly teamId?: string | undefined;
