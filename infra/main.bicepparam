@@ -38,6 +38,8 @@ param syncSchedule = '0 0 */6 * * *'
 param deltaSchedule = '0 */5 * * * *'
 param groupMembership = 'transitive'
 param maxMembershipRemovalsPerRun = 500
+param fullPassFanOutGroups = 2000
+param fullPassShareGroups = 200
 param assignedGroupsCacheSeconds = 5
 param groupsClaimAuthoritative = false
 

@@ -17,7 +17,8 @@ import { createSyncEngine, type SyncResult } from './engine.js';
 import type { FanOutRun, ShareState } from './fan-out-model.js';
 import { addSummaries, fanOutRecord, holdOfShares } from './fan-out-run.js';
 import { shareMessage } from './fan-out.js';
-import { heldChange, FULL_PASS_LEASE_MS, type RunSummary } from './run-records.js';
+import { runLine } from './report.js';
+import { heldChange, FULL_PASS_LEASE_MS, type RunRecord, type RunSummary } from './run-records.js';
 import { summarise } from './summary.js';
 import type { Operation } from './operations.js';
 
@@ -100,15 +101,22 @@ async function decide(
   await repository.fanOut.markEnqueued(run.runId);
 }
 
-async function finish(dependencies: ShareDependencies, run: FanOutRun, share: number) {
+/** Ends the run when every share has applied; answers its record when this share ended it. */
+async function finish(
+  dependencies: ShareDependencies,
+  run: FanOutRun,
+  share: number,
+): Promise<RunRecord | undefined> {
   const { repository, clock } = dependencies;
   const state = await repository.fanOut.read(run.runId);
   const shares = [...state.shares.values()].sort((a, b) => a.share - b.share);
-  if (shares.some((other) => other.phase !== 'applied')) return;
-  if ((await repository.fanOut.claimFinish(run.runId, share)) !== share) return;
+  if (shares.some((other) => other.phase !== 'applied')) return undefined;
+  if ((await repository.fanOut.claimFinish(run.runId, share)) !== share) return undefined;
+  const record = fanOutRecord(run, shares, state.decision, clock());
   await repository.writeHold(holdOfShares(run.runId, shares));
-  await repository.writeRun(fanOutRecord(run, shares, state.decision, clock()));
+  await repository.writeRun(record);
   await repository.heldLease(run.runId, FULL_PASS_LEASE_MS).release();
+  return record;
 }
 
 /** Runs one phase of one share; answers what it did, for the worker's log. */
@@ -185,6 +193,6 @@ export async function workShare(dependencies: ShareDependencies, work: ShareWork
     await repository.fanOut.writeShare(run.runId, next);
   }
   if (work.phase === 'plan') await decide(dependencies, run, work.share);
-  await finish(dependencies, run, work.share);
-  return `${label}: ${work.phase} done`;
+  const ended = await finish(dependencies, run, work.share);
+  return `${label}: ${work.phase} done${ended === undefined ? '' : `; the run ended: ${runLine(ended)}`}`;
 }
