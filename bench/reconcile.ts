@@ -16,7 +16,6 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startAzurite, type RunningAzurite } from '../dev/azurite.js';
 import { ensureDevCertificate } from '../dev/tenant/certificate.js';
-import { generateTenant } from '../dev/tenant/generate.js';
 import { defaultBudgetLimit } from '../dev/tenant/resource-budget.js';
 import { startSimulatedTenant, type SimulatedTenant } from '../dev/tenant/server.js';
 import { BenchContext } from './context.js';
@@ -25,7 +24,7 @@ import { latencyChecks } from './notification-latency.js';
 import { DELTA_PHASES, PHASES, type PhaseResult } from './phases.js';
 import { loadAverage, machine, ms, num, printReport, reportJson, type Check } from './report.js';
 import { parseOptions, USAGE, type BenchOptions } from './sizes.js';
-import { countMemberships, transitiveMembers, unionOf } from './tenant.js';
+import { benchTenant, countMemberships, transitiveMembers, unionOf } from './tenant.js';
 import { runWorker } from './worker.js';
 
 function checksOf(
@@ -127,16 +126,7 @@ async function runLauncher(options: BenchOptions): Promise<number> {
   try {
     const certificate = await ensureDevCertificate();
     const size = options.tenant;
-    const generated = generateTenant({
-      seed: options.seed,
-      users: size.users,
-      // The assigned groups, the nested chains under ten of them, and ten more nobody assigned.
-      groups: size.groups + size.nestingDepth * 10 + 10,
-      assignedGroups: size.groups,
-      membershipsPerGroup: { min: size.minMembers, max: size.maxMembers },
-      largestGroupMembers: size.largest,
-      nestingDepth: size.nestingDepth,
-    });
+    const generated = benchTenant(size, options.seed);
     azurite = await startAzurite();
     sim = await startSimulatedTenant({ tenant: generated, port: 0, certificate, throttling: true });
     const fork_ = () =>

@@ -1,7 +1,22 @@
 /** The generated tenant as the benchmark sees it: who should be where, and the change phase's edits. */
 import { performance } from 'node:perf_hooks';
-import type { ParsedTenantData } from '../dev/tenant/model.js';
+import { generateTenant } from '../dev/tenant/generate.js';
+import type { ParsedTenantData, TenantData } from '../dev/tenant/model.js';
 import type { SimulatedTenant, TenantCounters } from '../dev/tenant/server.js';
+import type { TenantSize } from './sizes.js';
+
+/** A bench size's tenant: the assigned groups, nested chains under ten of them, ten more nobody assigned. */
+export function benchTenant(size: TenantSize, seed: string): TenantData {
+  return generateTenant({
+    seed,
+    users: size.users,
+    groups: size.groups + size.nestingDepth * 10 + 10,
+    assignedGroups: size.groups,
+    membershipsPerGroup: { min: size.minMembers, max: size.maxMembers },
+    largestGroupMembers: size.largest,
+    nestingDepth: size.nestingDepth,
+  });
+}
 
 /** Users (not groups) who are members of each assigned group, through nested groups. */
 export function transitiveMembers(state: ParsedTenantData): Map<string, Set<string>> {

@@ -6,7 +6,8 @@ import { timerFunction } from './registry.js';
 export async function reconcileOnSchedule(timer: Timer, context: InvocationContext): Promise<void> {
   if (timer.isPastDue) context.warn('reconcile: this run is past due (the app was idle or busy)');
   const { record } = await reconcile(getServices(), { trigger: 'timer' });
-  if (record.outcome === 'succeeded') context.log(runLine(record));
+  // `running`: the pass fanned out, and its last share logs and records how it ended.
+  if (record.outcome === 'succeeded' || record.outcome === 'running') context.log(runLine(record));
   else context.warn(runLine(record));
 }
 

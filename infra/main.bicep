@@ -110,6 +110,15 @@ param groupMembership string = 'transitive'
 @minValue(0)
 param maxMembershipRemovalsPerRun int = 500
 
+@description('FULL_PASS_FAN_OUT_GROUPS: a full pass over more assigned groups than this fans out on the group-sync queue (0: every pass).')
+@minValue(0)
+param fullPassFanOutGroups int = 2000
+
+@description('FULL_PASS_SHARE_GROUPS: assigned groups per share of a fanned-out full pass.')
+@minValue(1)
+@maxValue(500)
+param fullPassShareGroups int = 200
+
 @description('ASSIGNED_GROUPS_CACHE_SECONDS: sign-ins share one listing of the app assignments for this long; a newly assigned group is seen within it.')
 @minValue(0)
 @maxValue(3600)
@@ -391,6 +400,8 @@ module functionApp 'modules/functionApp.bicep' = {
       deltaAssignmentCheckSeconds: deltaAssignmentCheckSeconds
       groupMembership: groupMembership
       maxMembershipRemovalsPerRun: maxMembershipRemovalsPerRun
+      fullPassFanOutGroups: fullPassFanOutGroups
+      fullPassShareGroups: fullPassShareGroups
       assignedGroupsCacheSeconds: assignedGroupsCacheSeconds
       groupsClaimAuthoritative: groupsClaimAuthoritative
       postLoginRedirectUrl: postLoginRedirectUrl

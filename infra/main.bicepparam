@@ -39,6 +39,8 @@ param deltaSchedule = '0 */5 * * * *'
 param deltaAssignmentCheckSeconds = 1800
 param groupMembership = 'transitive'
 param maxMembershipRemovalsPerRun = 500
+param fullPassFanOutGroups = 2000
+param fullPassShareGroups = 200
 param assignedGroupsCacheSeconds = 5
 param groupsClaimAuthoritative = false
 

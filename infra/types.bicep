@@ -121,6 +121,12 @@ type serviceSettingsType = {
   @description('MAX_MEMBERSHIP_REMOVALS_PER_RUN: a run that would remove more memberships holds every removal.')
   maxMembershipRemovalsPerRun: int
 
+  @description('FULL_PASS_FAN_OUT_GROUPS: a full pass over more assigned groups than this fans out on the group-sync queue.')
+  fullPassFanOutGroups: int
+
+  @description('FULL_PASS_SHARE_GROUPS: assigned groups per share of a fanned-out full pass.')
+  fullPassShareGroups: int
+
   @description('ASSIGNED_GROUPS_CACHE_SECONDS: how long sign-ins share one listing of the app assignments (a new assignment is seen within it).')
   assignedGroupsCacheSeconds: int
 

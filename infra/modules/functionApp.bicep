@@ -167,6 +167,8 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     DELTA_ASSIGNMENT_CHECK_SECONDS: string(settings.deltaAssignmentCheckSeconds)
     GROUP_MEMBERSHIP: settings.groupMembership
     MAX_MEMBERSHIP_REMOVALS_PER_RUN: string(settings.maxMembershipRemovalsPerRun)
+    FULL_PASS_FAN_OUT_GROUPS: string(settings.fullPassFanOutGroups)
+    FULL_PASS_SHARE_GROUPS: string(settings.fullPassShareGroups)
     ASSIGNED_GROUPS_CACHE_SECONDS: string(settings.assignedGroupsCacheSeconds)
     // string(bool) would give True/False; the service parses lower-case.
     GROUPS_CLAIM_AUTHORITATIVE: settings.groupsClaimAuthoritative ? 'true' : 'false'

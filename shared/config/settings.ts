@@ -67,6 +67,10 @@ export interface Settings {
     readonly deltaAssignmentCheckSeconds: number;
     readonly groupMembership: GroupMembership;
     readonly maxMembershipRemovalsPerRun: number;
+    /** A full pass over more assigned groups than this fans out on `group-sync` (docs/scaling.md). */
+    readonly fanOutGroups: number;
+    /** Assigned groups per share of a fanned-out full pass. */
+    readonly shareGroups: number;
   };
   readonly login: {
     readonly postLoginRedirectUrl: string;
@@ -243,6 +247,8 @@ const environmentSchema = z.object({
     .enum(['transitive', 'direct'], { error: 'transitive or direct' })
     .default('transitive'),
   MAX_MEMBERSHIP_REMOVALS_PER_RUN: wholeNumber(0, 1_000_000).default(500),
+  FULL_PASS_FAN_OUT_GROUPS: wholeNumber(0, 1_000_000).default(2000),
+  FULL_PASS_SHARE_GROUPS: wholeNumber(1, 500).default(200),
   POST_LOGIN_REDIRECT_URL: z.string().default('/api/console'),
   ALLOWED_REDIRECT_ORIGINS: commaSeparated(
     z.url({ error: 'a comma-separated list of origins like https://proxy.example.com' }),
@@ -538,6 +544,8 @@ export function loadSettings(
       deltaAssignmentCheckSeconds: env.DELTA_ASSIGNMENT_CHECK_SECONDS,
       groupMembership: env.GROUP_MEMBERSHIP,
       maxMembershipRemovalsPerRun: env.MAX_MEMBERSHIP_REMOVALS_PER_RUN,
+      fanOutGroups: env.FULL_PASS_FAN_OUT_GROUPS,
+      shareGroups: env.FULL_PASS_SHARE_GROUPS,
     },
     login: {
       postLoginRedirectUrl: env.POST_LOGIN_REDIRECT_URL,

@@ -3,12 +3,13 @@
  * `notification`), skipping those a sync has covered since the notification arrived, so a burst
  * of notifications for one group syncs it once or twice, not once per message. A failure throws:
  * the Functions host retries the message (its dequeue count) and moves it to
- * `group-sync-poison` after `maxDequeueCount` attempts (host.json).
+ * `group-sync-poison` after `maxDequeueCount` attempts (host.json). It also works the shares of a
+ * fanned-out full pass (shared/sync/fan-out-share.ts).
  */
 import { isServiceError, SyncServiceError } from '../errors.js';
 import { groupSyncMessageSchema, type GroupSyncMessage } from '../queue/index.js';
 import type { Services } from '../services.js';
-import { reconcile, runLine, syncGroups } from '../sync/index.js';
+import { reconcile, runLine, syncGroups, workShare } from '../sync/index.js';
 import { keepSubscription } from './upkeep.js';
 
 /** Where the worker says what it did (the invocation's log). */
@@ -187,6 +188,9 @@ export async function workGroupSyncMessage(
       return;
     case 'catch-up':
       await catchUp(dependencies, message.reason, log);
+      return;
+    case 'full-pass-share':
+      log.info(`group-sync: ${await workShare(dependencies, message)}`);
       return;
   }
 }

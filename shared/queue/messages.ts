@@ -17,6 +17,8 @@ const groupId = z
   .transform((id) => id.toLowerCase());
 const groupIds = z.array(groupId).min(1).max(100);
 const timestamp = z.iso.datetime();
+/** FULL_PASS_SHARE_GROUPS at most: 500 ids are about 26 KiB in base64, far below 64 KiB. */
+export const MAX_SHARE_GROUPS = 500;
 
 export const groupSyncMessageSchema = z.discriminatedUnion('kind', [
   /** Assigned groups to sync; `receivedAt`: when the webhook had the notification. */
@@ -28,6 +30,18 @@ export const groupSyncMessageSchema = z.discriminatedUnion('kind', [
     event: z.string().min(1).max(64),
     subscriptionId: z.string().min(1).max(100),
     receivedAt: timestamp,
+  }),
+  /**
+   * One share of a fanned-out full pass (docs/scaling.md): its groups, or the sweep (no groups:
+   * the teams no longer assigned and the users assigned directly); `plan` first, then `apply`.
+   */
+  z.object({
+    kind: z.literal('full-pass-share'),
+    runId: z.string().regex(/^[0-9TZ:.-]{20,30}-[0-9a-f]{6}$/),
+    share: z.number().int().min(0).max(100_000),
+    phase: z.enum(['plan', 'apply']),
+    groupIds: z.array(groupId).max(MAX_SHARE_GROUPS),
+    sweep: z.boolean(),
   }),
   /** A full pass, because notifications may have been lost. */
   z.object({ kind: z.literal('catch-up'), reason: z.string().max(200), requestedAt: timestamp }),

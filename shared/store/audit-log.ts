@@ -101,9 +101,15 @@ function pieces(text: string): Record<string, string> {
 
 /**
  * The entities of a run's change sets. Row key: the plan index of the set's first change;
- * partition key `<runId>~NNNN`, partitions filled up to one transaction each.
+ * partition key `<runId>~NNNN`, partitions filled up to one transaction each. A fanned-out
+ * pass writes each share's sets apart, under `<runId>~<part>-NNNN` (`part`: digits and dashes,
+ * which sort below ':' and so stay inside the run's range).
  */
-export function auditWrites(runId: string, entries: readonly AuditEntry[]): TableWrite[] {
+export function auditWrites(
+  runId: string,
+  entries: readonly AuditEntry[],
+  part?: string,
+): TableWrite[] {
   const writes: TableWrite[] = [];
   let partition = 0;
   let inPartition = 0;
@@ -130,7 +136,7 @@ export function auditWrites(runId: string, entries: readonly AuditEntry[]): Tabl
     writes.push({
       table: 'audit',
       action: 'upsert',
-      partitionKey: `${runId}~${String(partition).padStart(4, '0')}`,
+      partitionKey: `${runId}~${part === undefined ? '' : `${part}-`}${String(partition).padStart(4, '0')}`,
       rowKey: planIndex(set.rows[0]?.[0] ?? 0),
       properties: {
         ...(set.teamId === undefined ? {} : { teamId: set.teamId }),
@@ -197,8 +203,9 @@ export async function writeAudit(
   tables: Tables,
   runId: string,
   entries: readonly AuditEntry[],
+  part?: string,
 ): Promise<void> {
-  await tables.applyWrites(auditWrites(runId, entries));
+  await tables.applyWrites(auditWrites(runId, entries, part));
 }
 
 /** Every change of a run, in plan order (held changes last), whichever format stored it. */

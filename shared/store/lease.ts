@@ -11,6 +11,9 @@ import type { Tables, TableWrite } from './tables.js';
 const LEASE_PARTITION = 'reconcile';
 const LEASE_ROW = 'lease';
 export type LeaseName = 'reconcile' | 'delta';
+const RENEW_ATTEMPTS = 5;
+
+const describeLease = (name: LeaseName) => (name === 'delta' ? 'delta round' : 'reconciliation');
 
 export interface Lease {
   /** Extends the lease from `now`; throws `sync_refused` if another run has taken it over. */
@@ -29,6 +32,33 @@ function leaseWrite(
     : { ...key, action: 'merge', properties, etag: existing.etag };
 }
 
+/** Reads the lease row, if `holder` holds it. */
+function ownLease(
+  tables: Tables,
+  name: LeaseName,
+  holder: string,
+): () => Promise<StoredEntity | undefined> {
+  return async () => {
+    const current = await tables.readEntity('state', name, LEASE_ROW);
+    return current?.holder === holder ? current : undefined;
+  };
+}
+
+/**
+ * Whether a lease write took effect. A write whose answer was lost is sent again by the SDK,
+ * which then meets its own first attempt (412, 409) or gives up: the row says what happened,
+ * and the expiry written (to the millisecond, with the holder) is this write's alone.
+ */
+async function wrote(
+  tables: Tables,
+  write: TableWrite,
+  ours: () => Promise<StoredEntity | undefined>,
+  expiresAt: string,
+): Promise<boolean> {
+  const outcome = (await tables.applyWrites([write])).results[0]?.outcome;
+  return outcome === 'applied' || (await ours())?.expiresAt === expiresAt;
+}
+
 export async function acquireLease(
   tables: Tables,
   holder: string,
@@ -36,7 +66,7 @@ export async function acquireLease(
   durationMs: number,
   name: LeaseName = LEASE_PARTITION,
 ): Promise<Lease> {
-  const what = name === 'delta' ? 'delta round' : 'reconciliation';
+  const what = describeLease(name);
   const expiry = (from: Date) => new Date(from.getTime() + durationMs).toISOString();
   const existing = await tables.readEntity('state', name, LEASE_ROW);
   if (existing !== undefined) {
@@ -48,37 +78,43 @@ export async function acquireLease(
       );
     }
   }
-  const ours = async (): Promise<StoredEntity | undefined> => {
-    const current = await tables.readEntity('state', name, LEASE_ROW);
-    return current?.holder === holder ? current : undefined;
-  };
-  /**
-   * Whether a lease write took effect. A write whose answer was lost is sent again by the SDK,
-   * which then meets its own first attempt (412, 409) or gives up: the row says what happened,
-   * and the expiry written (to the millisecond, with the holder) is this write's alone.
-   */
-  const wrote = async (write: TableWrite, expiresAt: string): Promise<boolean> => {
-    const outcome = (await tables.applyWrites([write])).results[0]?.outcome;
-    return outcome === 'applied' || (await ours())?.expiresAt === expiresAt;
-  };
-
   const until = expiry(now);
-  if (!(await wrote(leaseWrite(name, { holder, expiresAt: until }, existing), until))) {
+  const write = leaseWrite(name, { holder, expiresAt: until }, existing);
+  if (!(await wrote(tables, write, ownLease(tables, name, holder), until))) {
     throw new SyncServiceError('sync_refused', `another ${what} took the lease at the same moment`);
   }
+
+  return heldLease(tables, holder, durationMs, name);
+}
+
+/**
+ * The lease of a run that took it elsewhere (a fanned-out full pass: its shares renew and its
+ * last share releases the lease its coordinator took); renew and release act only while
+ * `holder` still holds it.
+ */
+export function heldLease(
+  tables: Tables,
+  holder: string,
+  durationMs: number,
+  name: LeaseName = LEASE_PARTITION,
+): Lease {
+  const expiry = (from: Date) => new Date(from.getTime() + durationMs).toISOString();
+  const ours = ownLease(tables, name, holder);
   return {
     async renew(at) {
-      const current = await ours();
-      const renewedUntil = expiry(at);
-      const renewed =
-        current !== undefined &&
-        (await wrote(leaseWrite(name, { expiresAt: renewedUntil }, current), renewedUntil));
-      if (!renewed) {
-        throw new SyncServiceError(
-          'sync_refused',
-          `this ${what} outlived its lease and another run took it over; nothing was written`,
-        );
+      // The shares of a fanned-out pass renew one lease at once: a stale ETag while the lease is
+      // still ours is another share's renewal, so read and try again.
+      for (let attempt = 0; attempt < RENEW_ATTEMPTS; attempt += 1) {
+        const current = await ours();
+        if (current === undefined) break;
+        const renewedUntil = expiry(at);
+        const write = leaseWrite(name, { expiresAt: renewedUntil }, current);
+        if (await wrote(tables, write, ours, renewedUntil)) return;
       }
+      throw new SyncServiceError(
+        'sync_refused',
+        `this ${describeLease(name)} outlived its lease and another run took it over; nothing was written`,
+      );
     },
     async release() {
       const current = await ours();

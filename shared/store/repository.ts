@@ -29,7 +29,8 @@ import {
 } from './console-rows.js';
 import { assertValidKey } from './keys.js';
 import { readHold, writeHold } from './guard-hold.js';
-import { acquireLease, type Lease, type LeaseName } from './lease.js';
+import { fanOutStore, type FanOutStore } from './fan-out-state.js';
+import { acquireLease, heldLease, type Lease, type LeaseName } from './lease.js';
 import { notificationState, type NotificationState } from './notification-state.js';
 import { runAudit, writeAudit, type AuditEntry, type AuditRecord } from './audit-log.js';
 import { findRun, recentRuns, writeRun } from './run-log.js';
@@ -47,6 +48,7 @@ export type {
 export type { AuditEntry, AuditRecord } from './audit-log.js';
 export type { CursorChanges } from './delta-cursors.js';
 export type { LeaseName } from './lease.js';
+export type { FanOutStore } from './fan-out-state.js';
 export type { TeamRowPage } from './team-rows.js';
 export type { ReleaseRecord, UserRowPage } from './console-rows.js';
 
@@ -71,13 +73,18 @@ export interface Repository {
   teamRows(teamIds: readonly string[]): Promise<Map<string, Stored<Team>>>;
 
   writeRun(record: RunRecord): Promise<void>;
-  writeAudit(runId: string, entries: readonly AuditEntry[]): Promise<void>;
+  /** `part`: a share of a fanned-out pass keeps its change sets apart from the others'. */
+  writeAudit(runId: string, entries: readonly AuditEntry[], part?: string): Promise<void>;
   recentRuns(limit: number): Promise<RunRecord[]>;
   findRun(runId: string): Promise<RunRecord | undefined>;
   /** A run's changes in plan order (held ones last), whichever format stored them. */
   runAudit(runId: string): Promise<AuditRecord[]>;
   /** The full pass's lease by default; `delta` keeps two delta rounds apart. */
   acquireLease(holder: string, now: Date, durationMs: number, name?: LeaseName): Promise<Lease>;
+  /** The full pass's lease as `holder` took it (a fanned-out pass's shares renew and release it). */
+  heldLease(holder: string, durationMs: number): Lease;
+  /** A fanned-out full pass's run, shares, decision and finish. */
+  readonly fanOut: FanOutStore;
 
   deltaCursors(): Promise<StoredDeltaCursor[]>;
   /** Conditional on the ETags read; answers entities written and stale ETags met. */
@@ -118,12 +125,14 @@ export function createRepository(tables: Tables): Repository {
     teamRowPage: (options) => teamRowPage(tables, options),
     teamRows: (teamIds) => teamRows(tables, teamIds),
     writeRun: (record) => writeRun(tables, record),
-    writeAudit: (runId, entries) => writeAudit(tables, runId, entries),
+    writeAudit: (runId, entries, part) => writeAudit(tables, runId, entries, part),
     recentRuns: (limit) => recentRuns(tables, limit),
     findRun: (runId) => findRun(tables, runId),
     runAudit: (runId) => runAudit(tables, runId),
     acquireLease: (holder, now, durationMs, name) =>
       acquireLease(tables, holder, now, durationMs, name),
+    heldLease: (holder, durationMs) => heldLease(tables, holder, durationMs),
+    fanOut: fanOutStore(tables),
     deltaCursors: () => readDeltaCursors(tables),
     saveDeltaCursors: (changes) => writeDeltaCursors(tables, changes),
     writeDeltaRound: (record) => writeDeltaRound(tables, record),

@@ -3,13 +3,14 @@
  * audit log is `audit-log.ts`.
  */
 import { odata } from '@azure/data-tables';
-import type {
-  HeldChange,
-  IncompleteGroup,
-  RunOutcome,
-  RunRecord,
-  RunSummary,
-  RunTrigger,
+import {
+  RUN_SUMMARY_FIELDS,
+  type HeldChange,
+  type IncompleteGroup,
+  type RunOutcome,
+  type RunRecord,
+  type RunSummary,
+  type RunTrigger,
 } from '../sync/run-records.js';
 import type { EntityProperties, StoredEntity } from './entities.js';
 import type { Tables } from './tables.js';
@@ -41,26 +42,7 @@ function limitedJson(items: readonly unknown[]): string {
   return JSON.stringify(kept);
 }
 
-const SUMMARY_FIELDS: readonly (keyof RunSummary)[] = [
-  'groups',
-  'teamsCreated',
-  'teamsRenamed',
-  'teamsArchived',
-  'teamsRestored',
-  'teamsHeld',
-  'usersCreated',
-  'usersUpdated',
-  'membershipsAdded',
-  'membershipsRemoved',
-  'membershipsRepaired',
-  'membershipsHeld',
-  'incompleteGroups',
-  'conflicts',
-  'failedWrites',
-  'graphRequests',
-  'tableWrites',
-  'durationMs',
-];
+const SUMMARY_FIELDS = RUN_SUMMARY_FIELDS;
 
 export function runProperties(record: RunRecord): EntityProperties {
   const properties: EntityProperties = {

@@ -8,7 +8,8 @@ import { SyncServiceError } from '../errors.js';
 import type { DirectoryReader } from '../graph/directory.js';
 import type { Clock } from '../services.js';
 import type { Repository } from '../store/index.js';
-import { groupsReader } from './groups-reader.js';
+import type { AppAccess } from './entra-roles.js';
+import { groupsReader, type ShareReading } from './groups-reader.js';
 import type { CurrentState } from './model.js';
 import { NO_WRITES, type OperationOutcome } from './outcomes.js';
 import type { ScopeReader } from './plan-inputs.js';
@@ -53,6 +54,15 @@ export interface SyncOptions {
    * and re-plan, a few times, then fail with `store_conflict`; a failed write fails the sync.
    */
   readonly untilSettled?: boolean | undefined;
+  /**
+   * Groups scope: this sync is a share of a fanned-out full pass. It reads like the tenant scope
+   * over its groups (see groupsReader) and leaves the emptied-team hold to the run's guard.
+   */
+  readonly share?: ShareReading | undefined;
+  /** Holds every removal and archive for this reason: the fanned-out run's guard decided so. */
+  readonly holdRemovals?: string | undefined;
+  /** Tenant scope: the app's assignments, already listed by the caller. */
+  readonly listed?: AppAccess | undefined;
 }
 
 export interface SyncResult {
@@ -109,9 +119,9 @@ function readerFor(
         roles: options.rolesClaim,
       });
     case 'groups':
-      return groupsReader(directory, repository, settings, scope.groupIds);
+      return groupsReader(directory, repository, settings, scope.groupIds, options.share);
     case 'tenant':
-      return tenantReader(directory, repository, settings, options.onProgress);
+      return tenantReader(directory, repository, settings, options.onProgress, options.listed);
   }
 }
 
@@ -136,7 +146,11 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
       const reader = readerFor(dependencies, scope, options);
       const outcomes: OperationOutcome[] = [];
       // Sign-ins read the hold themselves; a full pass decides it anew.
-      const standingHold = scope.kind === 'groups' ? await repository.readHold() : undefined;
+      // A share of a fanned-out full pass decides its hold over the whole run instead.
+      const standingHold =
+        scope.kind === 'groups' && options.share === undefined
+          ? await repository.readHold()
+          : undefined;
       for (let attempt = 1; ; attempt += 1) {
         const inputs = await reader.read();
         if (attempt === 1) reportUnmappedRoles(inputs.unmappedRoleValues ?? []);
@@ -147,7 +161,11 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
           maxMembershipRemovals:
             options.maxMembershipRemovals ?? settings.sync.maxMembershipRemovalsPerRun,
           allowEmptyAssignments: options.allowEmptyAssignments ?? false,
-          holdEmptiedTeamsFrom: scope.kind === 'groups' ? GROUPS_SCOPE_EMPTY_TEAM_GUARD : undefined,
+          holdEmptiedTeamsFrom:
+            scope.kind === 'groups' && options.share === undefined
+              ? GROUPS_SCOPE_EMPTY_TEAM_GUARD
+              : undefined,
+          holdRemovals: options.holdRemovals,
           standingHold,
         });
         const result = (rowsAfter: () => CurrentState): SyncResult => ({

@@ -1,41 +1,72 @@
 /**
  * The groups scope's inputs: for each group id, whether it is still assigned and, if so, its
  * members from Graph and the roles the app's assignments give them; then those teams'
- * partitions and their members' user partitions.
+ * partitions and their members' user partitions. As a share of a fanned-out full pass it also
+ * asks Graph about the team members no group of the share lists (and, for the sweep share, the
+ * users assigned to the app directly), as the tenant scope does for the whole tenant.
  */
 import type { Settings } from '../config/settings.js';
 import type { DirectoryReader } from '../graph/directory.js';
 import type { Repository } from '../store/index.js';
-import { readAppAccess, rolesFromAssignments } from './entra-roles.js';
-import { readGroupMembers } from './group-members.js';
+import { readAppAccess, rolesFromAssignments, type AppAccess } from './entra-roles.js';
+import { readGroupMembers, type DesiredMembers } from './group-members.js';
+import type { CurrentState } from './model.js';
 import type { PlanInputs, ScopeReader } from './plan-inputs.js';
 import type { DesiredState } from './planner.js';
+import { lookUpUnseen } from './tenant-reader.js';
+
+/** How a share of a fanned-out full pass reads, beyond a plain groups scope. */
+export interface ShareReading {
+  /** The sweep share: the users assigned to the app directly are synced here. */
+  readonly directlyAssigned: boolean;
+}
+
+interface GroupsInEntra extends DesiredMembers {
+  readonly access: AppAccess;
+  readonly assigned: readonly { readonly id: string; readonly displayName: string }[];
+  readonly directlyAssigned: readonly string[];
+}
 
 export function groupsReader(
   directory: DirectoryReader,
   repository: Repository,
   settings: Settings,
   groupIds: ReadonlySet<string>,
+  share?: ShareReading,
 ): ScopeReader {
+  let groups: GroupsInEntra | undefined;
   let entra: Omit<PlanInputs, 'current'> | undefined;
 
-  const readEntra = async (): Promise<Omit<PlanInputs, 'current'>> => {
+  const readGroups = async (): Promise<GroupsInEntra> => {
     const access = await readAppAccess(directory, { maxAgeSeconds: 0 });
     const assigned = access.assignments.groups.filter((group) =>
       groupIds.has(group.id.toLowerCase()),
     );
-    const assignedIds = assigned.map((group) => group.id.toLowerCase());
-    const { members, users, incompleteGroups } = await readGroupMembers(
+    const members = await readGroupMembers(
       directory,
-      assignedIds,
+      assigned.map((group) => group.id.toLowerCase()),
       settings.sync.groupMembership,
     );
+    const directlyAssigned =
+      share?.directlyAssigned === true
+        ? access.assignments.users.map((user) => user.id.toLowerCase())
+        : [];
+    return { access, assigned, directlyAssigned, ...members };
+  };
+
+  const readEntra = async (
+    { access, assigned, directlyAssigned, members, users, incompleteGroups }: GroupsInEntra,
+    current: CurrentState,
+  ): Promise<Omit<PlanInputs, 'current'>> => {
+    if (share !== undefined) await lookUpUnseen(directory, current, directlyAssigned, users);
     // A member's role may come from any assigned group, in the scope or not.
     const roles = await rolesFromAssignments(
       directory,
       access,
       settings.access.roleMappings,
-      users.keys(),
+      share === undefined
+        ? users.keys()
+        : [...users].flatMap(([userId, profile]) => (profile === null ? [] : [userId])),
     );
     const desired: DesiredState = {
       scope: { kind: 'groups', groupIds },
@@ -48,23 +79,22 @@ export function groupsReader(
     };
     return {
       desired,
-      groups: assignedIds.length,
+      groups: assigned.length,
       incompleteGroups,
       unmappedRoleValues: roles.unmappedValues,
     };
   };
 
-  const readTables = (inputs: Omit<PlanInputs, 'current'>) =>
-    repository.read({
-      kind: 'groups',
-      teamIds: groupIds,
-      userIds: new Set(inputs.desired.users.keys()),
-    });
-
   return {
     async read() {
-      entra ??= await readEntra();
-      return { ...entra, current: await readTables(entra) };
+      groups ??= await readGroups();
+      const current = await repository.read({
+        kind: 'groups',
+        teamIds: groupIds,
+        userIds: new Set([...groups.users.keys(), ...groups.directlyAssigned]),
+      });
+      entra ??= await readEntra(groups, current);
+      return { ...entra, current };
     },
   };
 }

@@ -8,3 +8,4 @@ export { deltaRound, type DeltaRoundDependencies } from './delta-round.js';
 export { deltaRoundLine } from './delta-report.js';
 export type { DeltaRoundRecord } from './delta-model.js';
 export * from './group-sync.js';
+export { workShare, type ShareWork } from './fan-out-share.js';

@@ -63,6 +63,12 @@ export interface PlanOptions {
    * too, so a notification or a delta round cannot apply, team by team, what the guard held.
    */
   readonly standingHold?: GuardHold | undefined;
+  /**
+   * A share of a fanned-out full pass: the guard counts the whole run, not this plan, so the run
+   * holds every removal and archive, for this reason (or, before the run has decided, to count
+   * them). `maxMembershipRemovals` then sees none.
+   */
+  readonly holdRemovals?: string | undefined;
 }
 
 export interface Plan {
@@ -495,7 +501,15 @@ function emptiedTeams(
   return emptied;
 }
 
-const isRemoval = (operation: Operation) =>
+/** Why the mass-removal guard held a run's removals; a fanned-out pass says it of the whole run. */
+export function removalGuardReason(removals: number, limit: number): string {
+  return (
+    `${removals} membership removals exceed MAX_MEMBERSHIP_REMOVALS_PER_RUN ` +
+    `(${limit}): every removal and archive is held; additions applied`
+  );
+}
+
+export const isRemoval = (operation: Operation): boolean =>
   operation.kind === 'membership-removed' || operation.kind === 'team-archived';
 
 export function planSync(desired: DesiredState, current: CurrentState, options: PlanOptions): Plan {
@@ -539,15 +553,17 @@ export function planSync(desired: DesiredState, current: CurrentState, options: 
       );
     }
   }
+  if (options.holdRemovals !== undefined && operations.some(isRemoval)) {
+    held = [...held, ...operations.filter(isRemoval)];
+    operations = operations.filter((operation) => !isRemoval(operation));
+    reasons.push(options.holdRemovals);
+  }
 
   const removals = operations.filter((operation) => operation.kind === 'membership-removed');
   if (removals.length > options.maxMembershipRemovals) {
     held = [...held, ...operations.filter(isRemoval)];
     operations = operations.filter((operation) => !isRemoval(operation));
-    reasons.push(
-      `${removals.length} membership removals exceed MAX_MEMBERSHIP_REMOVALS_PER_RUN ` +
-        `(${options.maxMembershipRemovals}): every removal and archive is held; additions applied`,
-    );
+    reasons.push(removalGuardReason(removals.length, options.maxMembershipRemovals));
   }
   return { operations, held, holdReason: reasons.length > 0 ? reasons.join('; ') : undefined };
 }

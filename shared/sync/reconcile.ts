@@ -9,13 +9,23 @@ import { createSyncEngine } from './engine.js';
 import { finishedRun } from './finished-run.js';
 import { holdOf } from './guard-hold.js';
 import type { Plan } from './planner.js';
-import { newRunId, type RunRecord, type RunSummary, type RunTrigger } from './run-records.js';
+import { readAppAccess, type AppAccess } from './entra-roles.js';
+import { fansOut, startFanOut } from './fan-out.js';
+import {
+  FULL_PASS_LEASE_MS,
+  newRunId,
+  type RunRecord,
+  type RunSummary,
+  type RunTrigger,
+} from './run-records.js';
 import { summarise } from './summary.js';
 
+/** Without the queue the pass never fans out (a caller with no queue runs it in one go). */
 export type ReconcileDependencies = Pick<
   Services,
   'settings' | 'repository' | 'clock' | 'createDirectory'
->;
+> &
+  Partial<Pick<Services, 'groupSyncQueue'>>;
 
 export interface ReconcileOptions {
   readonly trigger: RunTrigger;
@@ -30,9 +40,6 @@ export interface ReconcileResult {
   readonly record: RunRecord;
   readonly plan: Plan | undefined;
 }
-
-/** Longer than any run should take; a run that dies leaves a lease that expires by itself. */
-const LEASE_DURATION_MS = 30 * 60 * 1000;
 
 function emptySummary(graphRequests: number): RunSummary {
   return { ...summarise([], []), groups: 0, incompleteGroups: 0, graphRequests, durationMs: 0 };
@@ -58,9 +65,34 @@ export async function reconcile(
 
   const lease = dryRun
     ? undefined
-    : await repository.acquireLease(runId, startedAt, LEASE_DURATION_MS);
+    : await repository.acquireLease(runId, startedAt, FULL_PASS_LEASE_MS);
+  // A fanned-out pass keeps the lease until its last share finishes it.
+  let handedOver = false;
   try {
     if (!dryRun) await repository.writeRun({ ...base, outcome: 'running' });
+
+    let listed: AppAccess | undefined;
+    const queue = dependencies.groupSyncQueue;
+    if (!dryRun && queue !== undefined) {
+      listed = await readAppAccess(directory, { maxAgeSeconds: 0 });
+      const groupIds = listed.assignments.groups.map((group) => group.id.toLowerCase());
+      if (fansOut(settings, groupIds.length)) {
+        const record = await startFanOut(
+          { settings, repository, groupSyncQueue: queue },
+          {
+            runId,
+            trigger: options.trigger,
+            startedAt,
+            groupIds,
+            maxMembershipRemovals:
+              options.maxMembershipRemovals ?? settings.sync.maxMembershipRemovalsPerRun,
+            graphRequests: directory.requestCount,
+          },
+        );
+        handedOver = true;
+        return { record, plan: undefined };
+      }
+    }
 
     const engine = createSyncEngine({ repository, directory, clock, settings });
     const result = await engine.sync({ kind: 'tenant' }, options.trigger, {
@@ -68,6 +100,7 @@ export async function reconcile(
       maxMembershipRemovals: options.maxMembershipRemovals,
       allowEmptyAssignments: options.allowEmptyAssignments,
       onProgress: options.onProgress,
+      listed,
       // Reading a large tenant under throttling can take long: write only while still holding.
       beforeWrite: lease && (() => lease.renew(clock())),
     });
@@ -107,6 +140,6 @@ export async function reconcile(
       runRecord: record,
     });
   } finally {
-    await lease?.release().catch(() => undefined);
+    if (!handedOver) await lease?.release().catch(() => undefined);
   }
 }

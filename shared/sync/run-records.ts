@@ -21,6 +21,28 @@ export interface RunSummary extends SyncSummary {
   durationMs: number;
 }
 
+/** Every field of a run summary, in the order the run log stores them. */
+export const RUN_SUMMARY_FIELDS: readonly (keyof RunSummary)[] = [
+  'groups',
+  'teamsCreated',
+  'teamsRenamed',
+  'teamsArchived',
+  'teamsRestored',
+  'teamsHeld',
+  'usersCreated',
+  'usersUpdated',
+  'membershipsAdded',
+  'membershipsRemoved',
+  'membershipsRepaired',
+  'membershipsHeld',
+  'incompleteGroups',
+  'conflicts',
+  'failedWrites',
+  'graphRequests',
+  'tableWrites',
+  'durationMs',
+];
+
 export interface HeldChange {
   readonly kind: string;
   readonly teamId?: string | undefined;
@@ -51,6 +73,12 @@ export interface RunRecord {
    */
   readonly allowEmptyAssignments?: boolean | undefined;
 }
+
+/**
+ * The full pass's lease: longer than any run should take, so a run that dies leaves a lease that
+ * expires by itself. A fanned-out pass's shares renew it as they write.
+ */
+export const FULL_PASS_LEASE_MS = 30 * 60 * 1000;
 
 export function newRunId(startedAt: Date): string {
   return `${startedAt.toISOString()}-${randomBytes(3).toString('hex')}`;

@@ -152,6 +152,8 @@ describe('compiled infra/main.bicep', () => {
       deltaSchedule: '0 */5 * * * *',
       groupMembership: 'transitive',
       maxMembershipRemovalsPerRun: 500,
+      fullPassFanOutGroups: 2000,
+      fullPassShareGroups: 200,
       assignedGroupsCacheSeconds: 5,
       groupsClaimAuthoritative: false,
       graphEndpoint: 'https://graph.microsoft.com',

@@ -761,6 +761,30 @@ describe('the planner: the groups scope', () => {
     expect(plan.holdReason).toContain('2 membership removals exceed');
   });
 
+  it('holds every removal and archive a fanned-out run holds (holdRemovals), whatever their count, and applies the rest', () => {
+    const state = current(
+      [storedTeam(EVALS, 'Evals'), storedTeam(PROD, 'Prod')],
+      [ADA, BOB],
+      [{ teamId: EVALS, userId: ADA }],
+    );
+    const desired = groupsScope([EVALS, PROD], { [EVALS]: { name: 'Evals', members: [BOB] } });
+    const plan = planSync(desired, state, { ...options, holdRemovals: 'the run holds them' });
+    expect(labels(plan.held)).toEqual([
+      `team-archived ${PROD}`,
+      `membership-removed ${EVALS} ${ADA}`,
+    ]);
+    expect(labels(plan.operations)).toContain(`membership-added ${EVALS} ${BOB}`);
+    expect(plan.holdReason).toBe('the run holds them');
+    // Nothing to hold: no reason either.
+    const quiet = planSync(
+      groupsScope([EVALS], { [EVALS]: { name: 'Evals', members: [ADA] } }),
+      state,
+      { ...options, holdRemovals: 'the run holds them' },
+    );
+    expect(quiet.held).toEqual([]);
+    expect(quiet.holdReason).toBeUndefined();
+  });
+
   it('holds a scoped sync that would strip a large team of every Entra member, for the full pass', () => {
     const state = current(
       [storedTeam(EVALS, 'Evals'), storedTeam(PROD, 'Prod')],

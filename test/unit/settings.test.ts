@@ -57,6 +57,8 @@ describe('settings', () => {
       deltaAssignmentCheckSeconds: 1800,
       groupMembership: 'transitive',
       maxMembershipRemovalsPerRun: 500,
+      fanOutGroups: 2000,
+      shareGroups: 200,
     });
     expect(settings.defaults).toEqual({ team: {}, user: {} });
     expect(settings.access).toEqual({
