@@ -113,8 +113,8 @@ describe(`load: ${CALLERS} concurrent sign-ins and a notification burst for ${LO
         latencies.push(performance.now() - started);
         // Removed from every group by the burst: no longer assigned, refused as it should be.
         if (response.status === 403) expect(text).toContain('not_assigned');
-        // Found here: a sign-in gives up after 3 conflicting attempts while the same user's
-        // rows keep changing (left to the races suite, see docs/security.md).
+        // A sign-in gives up, coded, after 5 conflicting attempts while the same user's rows
+        // keep changing under every one (docs/security.md, Load).
         else if (response.status === 409) expect(text).toContain('store_conflict');
         else if (response.status !== 200) refusals.push(`${response.status} ${text}`);
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
