@@ -60,11 +60,12 @@ async function readGroupsScope(
   tables: Tables,
   teamIds: ReadonlySet<string>,
   userIds: ReadonlySet<string>,
+  memberPartitions: boolean,
 ) {
   const teams = await mapPooled([...teamIds], PARTITION_READ_CONCURRENCY, (teamId) =>
     readTeam(tables, teamId),
   );
-  const members = teams.flatMap((record) => [...record.members.keys()]);
+  const members = memberPartitions ? teams.flatMap((record) => [...record.members.keys()]) : [];
   const users = await mapPooled(
     [...new Set([...members, ...userIds])],
     PARTITION_READ_CONCURRENCY,
@@ -81,7 +82,7 @@ export async function readState(tables: Tables, query: StateQuery): Promise<Curr
     case 'user':
       return readUserScope(tables, query.userId, query.teamIds);
     case 'groups':
-      return readGroupsScope(tables, query.teamIds, query.userIds);
+      return readGroupsScope(tables, query.teamIds, query.userIds, query.memberPartitions ?? true);
     case 'tenant': {
       const [teams, users] = await Promise.all([
         readTable(tables, 'teams', teamRecord),

@@ -88,6 +88,11 @@ export interface UserRecord {
 export interface CurrentState {
   readonly teams: ReadonlyMap<string, TeamRecord>;
   readonly users: ReadonlyMap<string, UserRecord>;
+  /**
+   * Users in view whose partition was not read (a notification's or delta round's groups sync
+   * reads only the users whose membership changed): the planner plans nothing for them.
+   */
+  readonly unreadUsers?: ReadonlySet<string> | undefined;
 }
 
 /** A user's profile as Entra gives it, in the contract's terms. */

@@ -259,6 +259,7 @@ function planUsers(
     return groupMembers.has(userId) ? 'member of a synced group' : 'assigned to the app directly';
   };
   for (const [userId, profile] of desired.users) {
+    if (current.unreadUsers?.has(userId) === true) continue;
     const user = current.users.get(userId)?.user;
     if (profile === null) {
       if (user !== undefined && !user.deletedInEntra) {
@@ -378,6 +379,8 @@ function planMemberships(
     member: Stored<TeamMember> | undefined,
     link: Stored<UserTeamLink> | undefined,
   ) {
+    // Its membership did not change and its partition was not read: nothing to plan.
+    if (link === undefined && current.unreadUsers?.has(userId) === true) return;
     const profile = desired.users.get(userId) ?? undefined;
     if (wanted && member === undefined && link === undefined) {
       plan.push({

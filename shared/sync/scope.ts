@@ -20,5 +20,7 @@ export type StateQuery =
       readonly kind: 'groups';
       readonly teamIds: ReadonlySet<string>;
       readonly userIds: ReadonlySet<string>;
+      /** Also the user partition of every member of those teams (default: yes). */
+      readonly memberPartitions?: boolean | undefined;
     }
   | { readonly kind: 'tenant' };

@@ -5,13 +5,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Services } from '../../shared/services.js';
 import { createSyncEngine } from '../../shared/sync/engine.js';
-import { allTeams } from '../support/tables.js';
+import { allTeams, tablesOf } from '../support/tables.js';
 import {
   S,
   SAMPLE,
   entraMembers,
   expectTablesMatchEntra,
   membersOf,
+  run,
   servicesFor,
   snapshot,
 } from './helpers.js';
@@ -65,6 +66,29 @@ describe('a groups-scope sync', () => {
     const teams = await allTeams(target);
     expect(teams.get(S.evals)?.team?.archived).toBe(true);
     expect(teams.get(S.prodTeam)?.team?.archived).toBe(false);
+    await expectTablesMatchEntra(target, sim.admin.getState());
+  });
+
+  it('reads only the users whose membership changed, and leaves the others to the full pass', async () => {
+    const target = servicesFor(sim, 'RcGroups');
+    await syncGroups(target, S.evals);
+    const [unchanged = ''] = [...membersOf(sim.admin.getState(), S.evals)].filter(
+      (userId) => userId !== S.ben,
+    );
+    // Drift a groups sync does not look at: an unchanged member's mirror row is gone.
+    const users = await tablesOf(target).table('users');
+    await users.deleteEntity(unchanged, `team:${S.evals}`);
+    sim.admin.removeMember(S.evals, S.ben);
+
+    const changed = await syncGroups(target, S.evals);
+    expect(changed.summary).toMatchObject({ membershipsRemoved: 1, tableWrites: 2 });
+    expect(changed.outcomes.map((outcome) => outcome.operation.kind)).toEqual([
+      'membership-removed',
+    ]);
+    expect((await entraMembers(target, S.evals)).userSide.has(unchanged)).toBe(false);
+
+    const pass = await run(target);
+    expect(pass.summary?.membershipsRepaired).toBe(1);
     await expectTablesMatchEntra(target, sim.admin.getState());
   });
 });
