@@ -1,7 +1,8 @@
 /**
  * The groups scope's inputs: for each group id, whether it is still assigned and, if so, its
  * members from Graph and the roles the app's assignments give them; then those teams'
- * partitions and their members' user partitions. As a share of a fanned-out full pass it also
+ * partitions and the user partitions of the users whose membership changed (a share of a
+ * fanned-out full pass reads every member's, as the full pass does). As a share it also
  * asks Graph about the team members no group of the share lists (and, for the sweep share, the
  * users assigned to the app directly), as the tenant scope does for the whole tenant.
  */
