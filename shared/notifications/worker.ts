@@ -84,8 +84,12 @@ async function syncNotifiedGroups(
   const syncing = (async () => {
     const outcome = await syncGroups(dependencies, new Set(due), 'notification');
     const incomplete = new Set(outcome.result.incompleteGroups.map((group) => group.groupId));
+    // Failed writes or an unsettled sync (still meeting stale ETags, or an Entra that kept
+    // moving): nothing is marked, and the message is retried.
     const synced =
-      outcome.result.summary.failedWrites > 0 ? [] : due.filter((id) => !incomplete.has(id));
+      outcome.result.summary.failedWrites > 0 || !outcome.result.settled
+        ? []
+        : due.filter((id) => !incomplete.has(id));
     await state.markGroupSyncStarted(synced, startedAt);
     return { ...outcome, synced };
   })();

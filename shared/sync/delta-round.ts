@@ -288,7 +288,7 @@ export async function deltaRound(dependencies: DeltaRoundDependencies): Promise<
       });
       tableWrites = result.summary.tableWrites;
       outcome =
-        result.summary.failedWrites > 0 || result.incompleteGroups.length > 0
+        result.summary.failedWrites > 0 || result.incompleteGroups.length > 0 || !result.settled
           ? 'partial'
           : 'synced';
     }

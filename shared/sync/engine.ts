@@ -11,6 +11,7 @@ import type { Repository } from '../store/index.js';
 import type { AppAccess } from './entra-roles.js';
 import { groupsReader, type ShareReading } from './groups-reader.js';
 import type { CurrentState } from './model.js';
+import { teamOf } from './operations.js';
 import { NO_WRITES, type OperationOutcome } from './outcomes.js';
 import type { ScopeReader } from './plan-inputs.js';
 import { planSync, type DesiredState, type Plan } from './planner.js';
@@ -50,8 +51,9 @@ export interface SyncOptions {
   /** Runs before the writes (a full pass renews its lease there). */
   readonly beforeWrite?: (() => Promise<void>) | undefined;
   /**
-   * For a caller that answers at once (a sign-in): after a stale ETag, read the tables again
-   * and re-plan, a few times, then fail with `store_conflict`; a failed write fails the sync.
+   * For a caller that answers at once (a sign-in): a sync that has not settled after its
+   * attempts fails with `store_conflict` (instead of answering `settled: false`), and a failed
+   * write fails the sync.
    */
   readonly untilSettled?: boolean | undefined;
   /**
@@ -66,6 +68,11 @@ export interface SyncOptions {
 }
 
 export interface SyncResult {
+  /**
+   * False when the last attempt still met a stale ETag or an Entra that had moved: what this
+   * sync wrote may be stale, so it must run again (a groups sync's message is retried).
+   */
+  readonly settled: boolean;
   readonly desired: DesiredState;
   /** The last plan made (a sync that met a conflict plans again). */
   readonly plan: Plan;
@@ -82,8 +89,19 @@ export interface SyncEngine {
   sync(scope: SyncScope, trigger: SyncTrigger, options?: SyncOptions): Promise<SyncResult>;
 }
 
-/** A stale ETag means someone wrote in between: read again and re-plan, a few times. */
+/**
+ * A stale ETag means someone wrote in between; an Entra that moved between the sync's Graph
+ * read and its writes means another writer may have synced the newer state first, which this
+ * sync's writes then undid. Either way: read again and re-plan, a few times.
+ */
 const MAX_ATTEMPTS = 5;
+
+/** Whether a write rested on Entra's memberships or groups (a team's or a membership's row). */
+function wroteFromEntra(outcomes: readonly OperationOutcome[]): boolean {
+  return outcomes.some(
+    (outcome) => outcome.outcome === 'applied' && teamOf(outcome.operation) !== undefined,
+  );
+}
 
 /**
  * Before attempt n + 1, a pause of up to 25 ms × 2^n, at random: writers that met each other on
@@ -144,6 +162,11 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
   return {
     async sync(scope, trigger, options = {}) {
       const reader = readerFor(dependencies, scope, options);
+      const entraMoved = reader.entraMoved ?? (() => Promise.resolve(false));
+      // A sign-in and a groups sync settle: they retry stale ETags and check their Entra view
+      // after writing. A full pass (or a share of one) reports its conflicts; the next run settles.
+      const settles =
+        scope.kind === 'user' || (scope.kind === 'groups' && options.share === undefined);
       const outcomes: OperationOutcome[] = [];
       // Sign-ins read the hold themselves; a full pass decides it anew.
       // A share of a fanned-out full pass decides its hold over the whole run instead.
@@ -168,7 +191,8 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
           holdRemovals: options.holdRemovals,
           standingHold,
         });
-        const result = (rowsAfter: () => CurrentState): SyncResult => ({
+        const result = (rowsAfter: () => CurrentState, settled: boolean): SyncResult => ({
+          settled,
           desired: inputs.desired,
           plan,
           outcomes,
@@ -184,25 +208,27 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
           for (const operation of plan.operations) {
             outcomes.push({ operation, outcome: 'planned', writes: NO_WRITES });
           }
-          return result(() => inputs.current);
+          return result(() => inputs.current, true);
         }
         await options.beforeWrite?.();
         const applied = await repository.apply(plan.operations, inputs.current);
         outcomes.push(...applied.outcomes);
-        if (options.untilSettled !== true) return result(() => applied.rows);
+        if (!settles) return result(() => applied.rows, true);
 
         const failed = applied.outcomes.find((outcome) => outcome.outcome === 'failed');
-        if (failed?.error !== undefined) throw failed.error;
-        if (!applied.outcomes.some((outcome) => outcome.outcome === 'conflict')) {
-          return result(() => applied.rows);
+        if (failed?.error !== undefined && options.untilSettled === true) throw failed.error;
+        const conflicted = applied.outcomes.some((outcome) => outcome.outcome === 'conflict');
+        if (!conflicted && !(wroteFromEntra(applied.outcomes) && (await entraMoved()))) {
+          return result(() => applied.rows, true);
         }
         if (attempt >= MAX_ATTEMPTS) {
+          if (options.untilSettled !== true) return result(() => applied.rows, false);
           throw new SyncServiceError(
             'store_conflict',
-            `the tables kept changing while ${describeScope(scope)} was synced (${MAX_ATTEMPTS} attempts)`,
+            `the tables or Entra kept changing while ${describeScope(scope)} was synced (${MAX_ATTEMPTS} attempts)`,
           );
         }
-        await sleep(conflictPauseMs(attempt, random));
+        if (conflicted) await sleep(conflictPauseMs(attempt, random));
       }
     },
   };

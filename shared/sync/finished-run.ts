@@ -22,7 +22,7 @@ export function finishedRun(
     startedAt: run.startedAt.toISOString(),
     endedAt: clock().toISOString(),
     outcome:
-      summary.failedWrites > 0 || incompleteGroups.length > 0
+      summary.failedWrites > 0 || incompleteGroups.length > 0 || !result.settled
         ? 'partial'
         : plan.held.length > 0
           ? 'held'

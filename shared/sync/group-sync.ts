@@ -32,6 +32,7 @@ export async function syncGroups(
   const result = await engine.sync({ kind: 'groups', groupIds }, trigger);
   const { plan, summary, incompleteGroups } = result;
   const noteworthy =
+    !result.settled ||
     summary.tableWrites > 0 ||
     summary.failedWrites > 0 ||
     summary.conflicts > 0 ||

@@ -14,6 +14,7 @@ import { readGroupMembers, type DesiredMembers } from './group-members.js';
 import type { CurrentState } from './model.js';
 import type { PlanInputs, ScopeReader } from './plan-inputs.js';
 import type { DesiredState } from './planner.js';
+import { sameMap, sameSet } from './same.js';
 import { lookUpUnseen } from './tenant-reader.js';
 
 /** How a share of a fanned-out full pass reads, beyond a plain groups scope. */
@@ -37,6 +38,9 @@ export function groupsReader(
 ): ScopeReader {
   let groups: GroupsInEntra | undefined;
   let entra: Omit<PlanInputs, 'current'> | undefined;
+  // Users read on an earlier attempt: one side of a membership may have been written before
+  // the other met a stale ETag, and only their partition shows what is left to do.
+  const readBefore = new Set<string>();
 
   const readGroups = async (): Promise<GroupsInEntra> => {
     const access = await readAppAccess(directory, { maxAgeSeconds: 0 });
@@ -91,7 +95,7 @@ export function groupsReader(
       groups ??= await readGroups();
       const current =
         share === undefined
-          ? await readChangedUsers(repository, groupIds, groups)
+          ? await readChangedUsers(repository, groupIds, groups, readBefore)
           : await repository.read({
               kind: 'groups',
               teamIds: groupIds,
@@ -100,7 +104,33 @@ export function groupsReader(
       entra ??= await readEntra(groups, current);
       return { ...entra, current };
     },
+    // A share is part of a full pass, which is not checked again (the next delta round is).
+    ...(share === undefined && {
+      async entraMoved() {
+        if (groups === undefined) return false;
+        const again = await readGroups();
+        const moved = !sameGroups(groups, again);
+        if (moved) {
+          groups = again;
+          entra = undefined;
+        }
+        return moved;
+      },
+    }),
   };
+}
+
+/** Whether two readings agree on the groups' names, members and completeness. */
+function sameGroups(before: GroupsInEntra, after: GroupsInEntra): boolean {
+  const names = (reading: GroupsInEntra) =>
+    new Map(reading.assigned.map((group) => [group.id.toLowerCase(), group.displayName]));
+  const incomplete = (reading: GroupsInEntra) =>
+    new Set(reading.incompleteGroups.map((group) => group.groupId));
+  return (
+    sameMap(names(before), names(after), (a, b) => a === b) &&
+    sameMap(before.members, after.members, (a, b) => sameSet(a, b)) &&
+    sameSet(incomplete(before), incomplete(after))
+  );
 }
 
 /**
@@ -114,6 +144,7 @@ async function readChangedUsers(
   repository: Repository,
   groupIds: ReadonlySet<string>,
   groups: GroupsInEntra,
+  readBefore: Set<string>,
 ): Promise<CurrentState> {
   const { teams } = await repository.read({
     kind: 'groups',
@@ -122,7 +153,7 @@ async function readChangedUsers(
     memberPartitions: false,
   });
   const assigned = new Set(groups.assigned.map((group) => group.id.toLowerCase()));
-  const changed = new Set<string>();
+  const changed = new Set<string>(readBefore);
   const inView = new Set<string>(groups.users.keys());
   for (const teamId of groupIds) {
     const listed = groups.members.get(teamId);
@@ -143,6 +174,7 @@ async function readChangedUsers(
     userIds: changed,
     memberPartitions: false,
   });
+  for (const userId of changed) readBefore.add(userId);
   return {
     teams,
     users,

@@ -22,12 +22,15 @@ import type { CurrentState, UserProfile } from './model.js';
 import type { PlanInputs, ScopeReader } from './plan-inputs.js';
 import type { DesiredState } from './planner.js';
 import { profileFromEntra } from './profile.js';
+import { sameMap } from './same.js';
 
 interface UserInEntra {
   readonly profile: UserProfile;
   /** The assigned groups the user belongs to, by id. */
   readonly groups: ReadonlyMap<string, { readonly displayName: string }>;
   readonly roles: EntraRoles;
+  /** Assigned to the app, directly or through a group (or SIGN_IN_USERS=any). */
+  readonly mayBeSynced: boolean;
 }
 
 /** What the sign-in of a user who may not be synced answers (nothing is written). */
@@ -68,11 +71,11 @@ async function readUserInEntra(
       .map((group) => [group.id.toLowerCase(), { displayName: group.displayName }]),
   );
   const assigned = groups.size > 0 || isAssignedDirectly(access, userId);
-  if (!assigned && settings.access.signInUsers === 'assigned') throw notAssigned(userId);
   return {
     profile: profileFromEntra(fromGraph.user),
     groups,
     roles: rolesFromClaim(userId, claims.roles ?? [], access, settings.access.roleMappings),
+    mayBeSynced: assigned || settings.access.signInUsers === 'any',
   };
 }
 
@@ -131,8 +134,20 @@ export function userReader(
   };
   return {
     async read() {
-      entra ??= await readUserInEntra(directory, settings, userId, claims);
+      if (entra === undefined) {
+        entra = await readUserInEntra(directory, settings, userId, claims);
+        if (!entra.mayBeSynced) throw notAssigned(userId);
+      }
       return inputs(entra);
+    },
+    // A user who left their last group meanwhile is not refused: the sign-in then takes back
+    // what it wrote. The `groups` claim is the token's word and is not asked again.
+    async entraMoved() {
+      if (entra === undefined || claims.groupsClaim !== undefined) return false;
+      const again = await readUserInEntra(directory, settings, userId, claims);
+      const moved = !sameMap(entra.groups, again.groups, (a, b) => a.displayName === b.displayName);
+      if (moved) entra = again;
+      return moved;
     },
   };
 }
