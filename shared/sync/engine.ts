@@ -63,6 +63,13 @@ export interface SyncOptions {
   readonly share?: ShareReading | undefined;
   /** Holds every removal and archive for this reason: the fanned-out run's guard decided so. */
   readonly holdRemovals?: string | undefined;
+  /**
+   * Where a sync that wrote team or membership rows and then could not settle (it gave up, or
+   * Graph failed when it checked Entra again) hands those teams over, to be synced later from a
+   * fresh read: a sign-in queues them for the group-sync worker. Its own failure is ignored (the
+   * full pass still reads every team).
+   */
+  readonly handOver?: ((teamIds: readonly string[]) => Promise<void>) | undefined;
   /** Tenant scope: the app's assignments, already listed by the caller. */
   readonly listed?: AppAccess | undefined;
 }
@@ -168,6 +175,14 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
       const settles =
         scope.kind === 'user' || (scope.kind === 'groups' && options.share === undefined);
       const outcomes: OperationOutcome[] = [];
+      const handOver = async () => {
+        const teamIds = new Set(
+          outcomes.flatMap((outcome) =>
+            outcome.outcome === 'applied' ? (teamOf(outcome.operation) ?? []) : [],
+          ),
+        );
+        if (teamIds.size > 0) await options.handOver?.([...teamIds]).catch(() => undefined);
+      };
       // Sign-ins read the hold themselves; a full pass decides it anew.
       // A share of a fanned-out full pass decides its hold over the whole run instead.
       const standingHold =
@@ -218,11 +233,16 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
         const failed = applied.outcomes.find((outcome) => outcome.outcome === 'failed');
         if (failed?.error !== undefined && options.untilSettled === true) throw failed.error;
         const conflicted = applied.outcomes.some((outcome) => outcome.outcome === 'conflict');
-        if (!conflicted && !(wroteFromEntra(applied.outcomes) && (await entraMoved()))) {
-          return result(() => applied.rows, true);
-        }
+        const moved =
+          wroteFromEntra(applied.outcomes) &&
+          (await entraMoved().catch(async (error: unknown) => {
+            await handOver();
+            throw error;
+          }));
+        if (!conflicted && !moved) return result(() => applied.rows, true);
         if (attempt >= MAX_ATTEMPTS) {
           if (options.untilSettled !== true) return result(() => applied.rows, false);
+          await handOver();
           throw new SyncServiceError(
             'store_conflict',
             `the tables or Entra kept changing while ${describeScope(scope)} was synced (${MAX_ATTEMPTS} attempts)`,

@@ -2,6 +2,7 @@
  * Sign-in sync: one user, at once, through the engine's user scope, answered from the rows the
  * sync read and wrote.
  */
+import { groupMessages } from '../queue/index.js';
 import type { Services } from '../services.js';
 import { createSyncEngine } from './engine.js';
 import type { SignedInIdentity } from './identity.js';
@@ -9,7 +10,8 @@ import type { UserProfile } from './model.js';
 import type { OperationKind } from './operations.js';
 import { madeChange } from './outcomes.js';
 
-export type SignInDependencies = Pick<Services, 'settings' | 'directory' | 'repository' | 'clock'>;
+export type SignInDependencies = Pick<Services, 'settings' | 'directory' | 'repository' | 'clock'> &
+  Partial<Pick<Services, 'groupSyncQueue'>>;
 
 export interface SignInTeam {
   readonly teamId: string;
@@ -50,6 +52,13 @@ export async function syncSignedInUser(
       groupsClaim: identity.groupsClaim,
       rolesClaim: identity.roles,
       untilSettled: true,
+      // A sign-in that gives up after writing leaves its teams to the group-sync worker, which
+      // reads Entra after those writes: a stale view of this sign-in's does not stand.
+      handOver: async (teamIds) => {
+        await dependencies.groupSyncQueue?.send(
+          groupMessages('groups', teamIds, dependencies.clock()),
+        );
+      },
     },
   );
 

@@ -197,6 +197,9 @@ describe(`load: ${CALLERS} concurrent sign-ins and a notification burst for ${LO
     }
     const final = await reconcile(stack.services, { trigger: 'cli' });
     expect(final.record.outcome).toBe('succeeded');
+    // What the final pass had to write, by operation, says which writer left it behind.
+    const leftOver = await stack.services.repository.runAudit(final.record.runId);
+    expect(leftOver, JSON.stringify(leftOver)).toEqual([]);
     expect(final.record.summary?.tableWrites).toBe(0);
   }, 300_000);
 });

@@ -9,6 +9,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { generateTenant } from '../../dev/tenant/generate.js';
 import type { DirectoryReader } from '../../shared/graph/directory.js';
+import type { GroupSyncMessage } from '../../shared/queue/index.js';
 import type { Services } from '../../shared/services.js';
 import type { Repository } from '../../shared/store/index.js';
 import { workGroupSyncMessage } from '../../shared/notifications/index.js';
@@ -194,6 +195,44 @@ describe('a sync whose view of Entra went stale before it wrote', () => {
     expect(
       (await services.repository.notifications.groupSyncStarts([groupId])).get(groupId),
     ).toBeDefined();
+    expect((await run(services)).summary?.tableWrites).toBe(0);
+  });
+
+  it('a sign-in that gives up after writing hands its teams to the group-sync worker, which settles them', async () => {
+    const services = servicesFor(sim, 'Stale');
+    await run(services);
+    const { groupId, outsider } = pick();
+    const toggle = () => {
+      const members = sim.admin.getState().groups.find((g) => g.id === groupId)?.members;
+      if (members?.includes(outsider) === true) sim.admin.removeMember(groupId, outsider);
+      else sim.admin.addMember(groupId, outsider);
+    };
+    toggle();
+    const handedOver: GroupSyncMessage[] = [];
+    const restless = {
+      ...services,
+      // The outsider joins or leaves between every read the sign-in makes and its check.
+      directory: directoryWithHook(services.directory, 'userWithGroups', toggle, true),
+      groupSyncQueue: {
+        send: (messages: readonly GroupSyncMessage[]) => {
+          handedOver.push(...messages);
+          return Promise.resolve();
+        },
+      },
+    };
+    await expect(
+      syncSignedInUser(restless, { userId: outsider, tenantId: sim.tenantId }),
+    ).rejects.toMatchObject({ code: 'store_conflict' });
+    expect(handedOver).toEqual([
+      { kind: 'groups', groupIds: [groupId], receivedAt: expect.any(String) as string },
+    ]);
+
+    const log = { info: () => undefined, warn: () => undefined };
+    for (const message of handedOver) await workGroupSyncMessage(message, services, log);
+    const inEntra = sim.admin.getState().groups.find((g) => g.id === groupId)?.members ?? [];
+    const { teamSide, userSide } = await entraMembers(services, groupId);
+    expect(teamSide.has(outsider)).toBe(inEntra.includes(outsider));
+    expect(userSide.has(outsider)).toBe(inEntra.includes(outsider));
     expect((await run(services)).summary?.tableWrites).toBe(0);
   });
 });
