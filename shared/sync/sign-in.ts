@@ -39,11 +39,36 @@ export interface SignInResult {
   };
 }
 
+/**
+ * Sign-ins of this process in flight, by user: another sign-in of the same user (a second tab,
+ * a retry) waits for the one before it, then finds its rows written instead of meeting its
+ * ETags; under the load suite, such pairs were most of the `409 store_conflict` answers.
+ */
+const inFlight = new Map<string, Promise<unknown>>();
+
 export async function syncSignedInUser(
   dependencies: SignInDependencies,
   identity: SignedInIdentity,
 ): Promise<SignInResult> {
   const userId = identity.userId.toLowerCase();
+  const before = inFlight.get(userId)?.catch(() => undefined);
+  const mine = (async () => {
+    await before;
+    return syncUser(dependencies, identity, userId);
+  })();
+  inFlight.set(userId, mine);
+  try {
+    return await mine;
+  } finally {
+    if (inFlight.get(userId) === mine) inFlight.delete(userId);
+  }
+}
+
+async function syncUser(
+  dependencies: SignInDependencies,
+  identity: SignedInIdentity,
+  userId: string,
+): Promise<SignInResult> {
   const engine = createSyncEngine(dependencies);
   const { desired, outcomes, summary, rows } = await engine.sync(
     { kind: 'user', userId },
