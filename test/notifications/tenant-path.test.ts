@@ -4,8 +4,7 @@
  * faults), the app's webhook over HTTP, the group-sync queue on Azurite, the queue worker, and
  * both partitions of the tables. Dropped notifications are caught by the next delta round.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LocalHost } from '../../dev/host.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FeedFaultSpec } from '../../dev/tenant/feed-faults.js';
 import { useServices, type Services } from '../../shared/services.js';
 import { createRepository, tableClientFactory } from '../../shared/store/index.js';
@@ -18,7 +17,7 @@ import {
   notificationServices,
   POISON,
   queued,
-  startNotificationHost,
+  useNotificationHost,
   unsubscribeAll,
   useQueueService,
 } from '../support/notifications.js';
@@ -33,16 +32,10 @@ const FRESH_WITHIN_MS = 5_000;
 const sim = useSimulatedTenant(SAMPLE);
 const queues = useQueueService();
 const logs: string[] = [];
-let host: LocalHost;
 let services: Services;
 let tables: CountingTables;
 
-beforeAll(async () => {
-  host = await startNotificationHost({ logs, queues: queues.connectionString });
-});
-afterAll(async () => {
-  await host.stop();
-});
+const host = useNotificationHost({ logs, queues });
 
 beforeEach(async () => {
   sim.admin.reset();

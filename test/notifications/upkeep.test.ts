@@ -23,6 +23,7 @@ import {
   POISON,
   queued,
   startNotificationHost,
+  useNotificationHost,
   tenantClock,
   unsubscribeAll,
   useQueueService,
@@ -38,14 +39,8 @@ const sim = useSimulatedTenant(SAMPLE, {
 const queues = useQueueService();
 const DAY_MS = 24 * 60 * 60 * 1000;
 const logs: string[] = [];
-let host: LocalHost;
 
-beforeAll(async () => {
-  host = await startNotificationHost({ logs });
-});
-afterAll(async () => {
-  await host.stop();
-});
+const host = useNotificationHost({ logs });
 
 let tablePrefix: string | undefined;
 let current: Services | undefined;

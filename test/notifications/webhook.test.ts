@@ -2,8 +2,7 @@
  * POST /api/graph/notifications through the stand-in host, as Graph calls it: the validation
  * handshake, crafted Graph-shaped payloads, and what reaches the group-sync queue.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LocalHost } from '../../dev/host.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { useServices, type Services } from '../../shared/services.js';
 import { S, SAMPLE } from '../support/sample-tenant.js';
 import { useSimulatedTenant } from '../support/tenant-fixture.js';
@@ -13,22 +12,16 @@ import {
   groupChange,
   lifecycleEvent,
   notificationServices,
-  startNotificationHost,
+  useNotificationHost,
   useQueueService,
 } from '../support/notifications.js';
 
 const sim = useSimulatedTenant(SAMPLE);
 const queues = useQueueService();
 const logs: string[] = [];
-let host: LocalHost;
 let services: Services;
 
-beforeAll(async () => {
-  host = await startNotificationHost({ logs });
-});
-afterAll(async () => {
-  await host.stop();
-});
+const host = useNotificationHost({ logs });
 
 function servicesWith(environment: Record<string, string> = {}): Services {
   return notificationServices(sim, queues.connectionString, {

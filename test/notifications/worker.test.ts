@@ -3,8 +3,7 @@
  * host running the queue trigger over Azurite's queue service, the worker syncing against the
  * simulated tenant; its coalescing, the host's retries and poison queue, and the large-team guard.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LocalHost } from '../../dev/host.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GROUP_SYNC_QUEUE } from '../../shared/queue/index.js';
 import { useServices, type Services } from '../../shared/services.js';
 import { reconcile } from '../../shared/sync/index.js';
@@ -19,22 +18,16 @@ import {
   POISON,
   queue,
   queued,
-  startNotificationHost,
+  useNotificationHost,
   useQueueService,
 } from '../support/notifications.js';
 
 const sim = useSimulatedTenant(SAMPLE);
 const queues = useQueueService();
 const logs: string[] = [];
-let host: LocalHost;
 let services: Services;
 
-beforeAll(async () => {
-  host = await startNotificationHost({ logs, queues: queues.connectionString });
-});
-afterAll(async () => {
-  await host.stop();
-});
+const host = useNotificationHost({ logs, queues });
 
 beforeEach(async () => {
   sim.admin.reset();

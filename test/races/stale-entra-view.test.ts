@@ -46,6 +46,13 @@ function pick(): { groupId: string; member: string; outsider: string } {
   return { groupId, member: members[0] ?? '', outsider };
 }
 
+/** The user joins the group, or leaves it if a member. */
+function toggle(groupId: string, userId: string): void {
+  const members = sim.admin.getState().groups.find((group) => group.id === groupId)?.members;
+  if (members?.includes(userId) === true) sim.admin.removeMember(groupId, userId);
+  else sim.admin.addMember(groupId, userId);
+}
+
 /**
  * The directory, except that `then` runs after the named read answered and before its caller
  * goes on: once, or after every such read.
@@ -174,9 +181,7 @@ describe('a sync whose view of Entra went stale before it wrote', () => {
           services.createDirectory(),
           'groupMembers',
           () => {
-            const members = sim.admin.getState().groups.find((g) => g.id === groupId)?.members;
-            if (members?.includes(outsider) === true) sim.admin.removeMember(groupId, outsider);
-            else sim.admin.addMember(groupId, outsider);
+            toggle(groupId, outsider);
           },
           true,
         ),
@@ -202,17 +207,15 @@ describe('a sync whose view of Entra went stale before it wrote', () => {
     const services = servicesFor(sim, 'Stale');
     await run(services);
     const { groupId, outsider } = pick();
-    const toggle = () => {
-      const members = sim.admin.getState().groups.find((g) => g.id === groupId)?.members;
-      if (members?.includes(outsider) === true) sim.admin.removeMember(groupId, outsider);
-      else sim.admin.addMember(groupId, outsider);
+    const restlessly = () => {
+      toggle(groupId, outsider);
     };
-    toggle();
+    restlessly();
     const handedOver: GroupSyncMessage[] = [];
     const restless = {
       ...services,
       // The outsider joins or leaves between every read the sign-in makes and its check.
-      directory: directoryWithHook(services.directory, 'userWithGroups', toggle, true),
+      directory: directoryWithHook(services.directory, 'userWithGroups', restlessly, true),
       groupSyncQueue: {
         send: (messages: readonly GroupSyncMessage[]) => {
           handedOver.push(...messages);

@@ -161,6 +161,33 @@ const TEST_QUEUE_SETTINGS = {
 } as const;
 
 /**
+ * The stand-in host of a whole suite file: started before its tests (on the suite's queue
+ * service when given), stopped after them. The handle forwards to the running host.
+ */
+export function useNotificationHost(options: {
+  readonly logs: string[];
+  readonly queues?: { readonly connectionString: string };
+}): LocalHost {
+  let running: LocalHost | undefined;
+  beforeAll(async () => {
+    running = await startNotificationHost({
+      logs: options.logs,
+      ...(options.queues !== undefined && { queues: options.queues.connectionString }),
+    });
+  });
+  afterAll(async () => {
+    await running?.stop();
+  });
+  return new Proxy({} as LocalHost, {
+    get(_target, property) {
+      if (running === undefined) throw new Error('the notification host is not running');
+      const value: unknown = Reflect.get(running, property, running);
+      return typeof value === 'function' ? (value as () => unknown).bind(running) : value;
+    },
+  });
+}
+
+/**
  * The stand-in host for a notification suite: the given functions (default all), logging into
  * `logs`; with a queue connection string its queue triggers poll that queue service.
  */
