@@ -103,10 +103,12 @@ export interface SyncEngine {
  */
 const MAX_ATTEMPTS = 5;
 
-/** Whether a write rested on Entra's memberships or groups (a team's or a membership's row). */
-function wroteFromEntra(outcomes: readonly OperationOutcome[]): boolean {
-  return outcomes.some(
-    (outcome) => outcome.outcome === 'applied' && teamOf(outcome.operation) !== undefined,
+/** The teams whose rows (the team's or a membership's) these outcomes wrote. */
+function teamsWritten(outcomes: readonly OperationOutcome[]): ReadonlySet<string> {
+  return new Set(
+    outcomes.flatMap((outcome) =>
+      outcome.outcome === 'applied' ? (teamOf(outcome.operation) ?? []) : [],
+    ),
   );
 }
 
@@ -169,18 +171,13 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
   return {
     async sync(scope, trigger, options = {}) {
       const reader = readerFor(dependencies, scope, options);
-      const entraMoved = reader.entraMoved ?? (() => Promise.resolve(false));
       // A sign-in and a groups sync settle: they retry stale ETags and check their Entra view
       // after writing. A full pass (or a share of one) reports its conflicts; the next run settles.
       const settles =
         scope.kind === 'user' || (scope.kind === 'groups' && options.share === undefined);
       const outcomes: OperationOutcome[] = [];
       const handOver = async () => {
-        const teamIds = new Set(
-          outcomes.flatMap((outcome) =>
-            outcome.outcome === 'applied' ? (teamOf(outcome.operation) ?? []) : [],
-          ),
-        );
+        const teamIds = teamsWritten(outcomes);
         if (teamIds.size > 0) await options.handOver?.([...teamIds]).catch(() => undefined);
       };
       // Sign-ins read the hold themselves; a full pass decides it anew.
@@ -233,9 +230,11 @@ export function createSyncEngine(dependencies: SyncEngineDependencies): SyncEngi
         const failed = applied.outcomes.find((outcome) => outcome.outcome === 'failed');
         if (failed?.error !== undefined && options.untilSettled === true) throw failed.error;
         const conflicted = applied.outcomes.some((outcome) => outcome.outcome === 'conflict');
+        const written = teamsWritten(applied.outcomes);
         const moved =
-          wroteFromEntra(applied.outcomes) &&
-          (await entraMoved().catch(async (error: unknown) => {
+          written.size > 0 &&
+          reader.entraMoved !== undefined &&
+          (await reader.entraMoved(written).catch(async (error: unknown) => {
             await handOver();
             throw error;
           }));

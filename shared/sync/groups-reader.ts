@@ -14,7 +14,7 @@ import { readGroupMembers, type DesiredMembers } from './group-members.js';
 import type { CurrentState } from './model.js';
 import type { PlanInputs, ScopeReader } from './plan-inputs.js';
 import type { DesiredState } from './planner.js';
-import { sameMap, sameSet } from './same.js';
+import { sameSet } from './same.js';
 import { lookUpUnseen } from './tenant-reader.js';
 
 /** How a share of a fanned-out full pass reads, beyond a plain groups scope. */
@@ -105,13 +105,23 @@ export function groupsReader(
       return { ...entra, current };
     },
     // A share is part of a full pass, which is not checked again (the next delta round is).
+    // Only the members of the groups written are read again: a delta round's check costs what
+    // it wrote, and the assignments (names, unassigned groups) wait for the next listing.
     ...(share === undefined && {
-      async entraMoved() {
-        if (groups === undefined) return false;
-        const again = await readGroups();
-        const moved = !sameGroups(groups, again);
+      async entraMoved(teamsWritten: ReadonlySet<string>) {
+        const known = groups;
+        if (known === undefined) return false;
+        const assigned = new Set(known.assigned.map((group) => group.id.toLowerCase()));
+        const check = [...teamsWritten].filter((teamId) => assigned.has(teamId));
+        if (check.length === 0) return false;
+        const again = await readGroupMembers(directory, check, settings.sync.groupMembership);
+        const moved = check.some((teamId) => {
+          const before = known.members.get(teamId);
+          const now = again.members.get(teamId);
+          return before === undefined || now === undefined ? before !== now : !sameSet(before, now);
+        });
         if (moved) {
-          groups = again;
+          groups = withMembersOf(known, check, again);
           entra = undefined;
         }
         return moved;
@@ -120,17 +130,25 @@ export function groupsReader(
   };
 }
 
-/** Whether two readings agree on the groups' names, members and completeness. */
-function sameGroups(before: GroupsInEntra, after: GroupsInEntra): boolean {
-  const names = (reading: GroupsInEntra) =>
-    new Map(reading.assigned.map((group) => [group.id.toLowerCase(), group.displayName]));
-  const incomplete = (reading: GroupsInEntra) =>
-    new Set(reading.incompleteGroups.map((group) => group.groupId));
-  return (
-    sameMap(names(before), names(after), (a, b) => a === b) &&
-    sameMap(before.members, after.members, (a, b) => sameSet(a, b)) &&
-    sameSet(incomplete(before), incomplete(after))
-  );
+/** A reading with the members of some of its groups replaced by a newer reading of them. */
+function withMembersOf(
+  reading: GroupsInEntra,
+  groupIds: readonly string[],
+  newer: DesiredMembers,
+): GroupsInEntra {
+  const replaced = new Set(groupIds);
+  const members = new Map(reading.members);
+  for (const groupId of groupIds) members.delete(groupId);
+  for (const [groupId, listed] of newer.members) members.set(groupId, listed);
+  return {
+    ...reading,
+    members,
+    users: new Map([...reading.users, ...newer.users]),
+    incompleteGroups: [
+      ...reading.incompleteGroups.filter((group) => !replaced.has(group.groupId)),
+      ...newer.incompleteGroups,
+    ],
+  };
 }
 
 /**

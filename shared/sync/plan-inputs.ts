@@ -21,8 +21,9 @@ export interface PlanInputs {
 export interface ScopeReader {
   read(): Promise<PlanInputs>;
   /**
-   * After a sync wrote: reads Entra again and says whether what its plan was made from has moved
-   * since (then the next `read()` plans from the new view). Absent: the scope is not checked.
+   * After a sync wrote rows of these teams: reads Entra again and says whether what its plan was
+   * made from has moved since (then the next `read()` plans from the new view). Absent: the
+   * scope is not checked.
    */
-  readonly entraMoved?: (() => Promise<boolean>) | undefined;
+  readonly entraMoved?: ((teamsWritten: ReadonlySet<string>) => Promise<boolean>) | undefined;
 }
