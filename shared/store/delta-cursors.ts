@@ -12,6 +12,7 @@ import type {
   StoredDeltaCursor,
 } from '../sync/delta-model.js';
 import type { EntityProperties, StoredEntity } from './entities.js';
+import { parsedJson, stringListOf } from './entity-values.js';
 import { assertValidKey } from './keys.js';
 import type { Tables, TableWrite } from './tables.js';
 
@@ -24,30 +25,15 @@ function cursorRowKey(cursorId: string): string {
   return `${CURSOR_ROW_PREFIX}${assertValidKey(cursorId, 'cursor id')}`;
 }
 
-function stringList(value: unknown): string[] {
-  if (typeof value !== 'string') return [];
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return Array.isArray(parsed) ? parsed.filter((item) => typeof item === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
 function memberGroupsOf(value: unknown): Record<string, string[]> {
-  if (typeof value !== 'string') return {};
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
-    return Object.fromEntries(
-      Object.entries(parsed).map(([id, children]) => [
-        id,
-        Array.isArray(children) ? children.filter((child) => typeof child === 'string') : [],
-      ]),
-    );
-  } catch {
-    return {};
-  }
+  const parsed = parsedJson(value);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+  return Object.fromEntries(
+    Object.entries(parsed).map(([id, children]) => [
+      id,
+      Array.isArray(children) ? children.filter((child) => typeof child === 'string') : [],
+    ]),
+  );
 }
 
 function cursorProperties(cursor: DeltaCursor): EntityProperties {
@@ -67,11 +53,11 @@ function cursorOf(entity: StoredEntity): StoredDeltaCursor | undefined {
   if (typeof cursorId !== 'string' || typeof deltaLink !== 'string') return undefined;
   return {
     cursorId,
-    groupIds: stringList(entity.groupIds),
+    groupIds: stringListOf(entity.groupIds),
     deltaLink,
     linkIssuedAt: typeof linkIssuedAt === 'string' ? linkIssuedAt : new Date(0).toISOString(),
     memberGroups: memberGroupsOf(entity.memberGroups),
-    assignedGroupIds: stringList(entity.assignedGroupIds),
+    assignedGroupIds: stringListOf(entity.assignedGroupIds),
     etag: entity.etag,
   };
 }
@@ -170,8 +156,8 @@ export async function lastDeltaRound(tables: Tables): Promise<DeltaRoundRecord |
     cursors: count('cursors'),
     cursorsStarted: count('cursorsStarted'),
     cursorsDropped: count('cursorsDropped'),
-    changedGroups: stringList(entity.changedGroups),
-    syncedGroups: stringList(entity.syncedGroups),
+    changedGroups: stringListOf(entity.changedGroups),
+    syncedGroups: stringListOf(entity.syncedGroups),
     tableWrites: count('tableWrites'),
     graphRequests: count('graphRequests'),
     durationMs: count('durationMs'),

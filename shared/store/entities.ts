@@ -12,6 +12,7 @@ import type {
   User,
   UserTeamLink,
 } from '../sync/model.js';
+import { numberOf, stringListOf, textOf } from './entity-values.js';
 import { assertValidKey } from './keys.js';
 
 export const TEAM_ROW = 'team';
@@ -109,38 +110,12 @@ export function userTeamProperties(link: Partial<UserTeamLink>): EntityPropertie
   });
 }
 
-function text(entity: StoredEntity, name: string): string | undefined {
-  const value = entity[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function numeric(entity: StoredEntity, name: string): number | undefined {
-  const value = entity[name];
-  if (typeof value === 'number') return value;
-  // Operators editing in Storage Explorer may store numbers as strings; read them as numbers.
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) {
-    return Number(value);
-  }
-  return undefined;
-}
-
 function flag(entity: StoredEntity, name: string, fallback: boolean): boolean {
   const value = entity[name];
   if (typeof value === 'boolean') return value;
   if (value === 'true') return true;
   if (value === 'false') return false;
   return fallback;
-}
-
-function stringList(entity: StoredEntity, name: string): string[] {
-  const value = entity[name];
-  if (typeof value !== 'string' || value === '') return [];
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return Array.isArray(parsed) ? parsed.filter((item) => typeof item === 'string') : [];
-  } catch {
-    return [];
-  }
 }
 
 function source(entity: StoredEntity): Source {
@@ -155,21 +130,21 @@ function role(entity: StoredEntity): MemberRole {
 export function teamFromEntity(entity: StoredEntity): Stored<Team> {
   return {
     teamId: entity.partitionKey,
-    teamAlias: text(entity, 'teamAlias') ?? entity.partitionKey,
+    teamAlias: textOf(entity, 'teamAlias') ?? entity.partitionKey,
     source: source(entity),
-    entraGroupId: text(entity, 'entraGroupId'),
-    entraDisplayName: text(entity, 'entraDisplayName'),
-    maxBudget: numeric(entity, 'maxBudget'),
-    budgetDuration: text(entity, 'budgetDuration'),
-    models: stringList(entity, 'models'),
-    tpmLimit: numeric(entity, 'tpmLimit'),
-    rpmLimit: numeric(entity, 'rpmLimit'),
-    teamMemberPermissions: stringList(entity, 'teamMemberPermissions'),
+    entraGroupId: textOf(entity, 'entraGroupId'),
+    entraDisplayName: textOf(entity, 'entraDisplayName'),
+    maxBudget: numberOf(entity, 'maxBudget'),
+    budgetDuration: textOf(entity, 'budgetDuration'),
+    models: stringListOf(entity.models),
+    tpmLimit: numberOf(entity, 'tpmLimit'),
+    rpmLimit: numberOf(entity, 'rpmLimit'),
+    teamMemberPermissions: stringListOf(entity.teamMemberPermissions),
     archived: flag(entity, 'archived', false),
-    archivedAt: text(entity, 'archivedAt'),
-    archivedReason: text(entity, 'archivedReason'),
-    createdAt: text(entity, 'createdAt') ?? '',
-    createdBy: text(entity, 'createdBy'),
+    archivedAt: textOf(entity, 'archivedAt'),
+    archivedReason: textOf(entity, 'archivedReason'),
+    createdAt: textOf(entity, 'createdAt') ?? '',
+    createdBy: textOf(entity, 'createdBy'),
     etag: entity.etag,
   };
 }
@@ -180,8 +155,8 @@ export function memberFromEntity(entity: StoredEntity): Stored<TeamMember> {
     userId: entity.rowKey.slice(MEMBER_ROW_PREFIX.length),
     role: role(entity),
     source: source(entity),
-    addedAt: text(entity, 'addedAt') ?? '',
-    userEmail: text(entity, 'userEmail'),
+    addedAt: textOf(entity, 'addedAt') ?? '',
+    userEmail: textOf(entity, 'userEmail'),
     etag: entity.etag,
   };
 }
@@ -189,22 +164,22 @@ export function memberFromEntity(entity: StoredEntity): Stored<TeamMember> {
 export function userFromEntity(entity: StoredEntity): Stored<User> {
   return {
     userId: entity.partitionKey,
-    userEmail: text(entity, 'userEmail') ?? '',
-    displayName: text(entity, 'displayName') ?? '',
-    userPrincipalName: text(entity, 'userPrincipalName') ?? '',
-    userRole: text(entity, 'userRole') ?? 'internal_user',
+    userEmail: textOf(entity, 'userEmail') ?? '',
+    displayName: textOf(entity, 'displayName') ?? '',
+    userPrincipalName: textOf(entity, 'userPrincipalName') ?? '',
+    userRole: textOf(entity, 'userRole') ?? 'internal_user',
     // Absent on rows written before roles were synced: the planner decides what that means.
-    entraRole: text(entity, 'entraRole'),
-    maxBudget: numeric(entity, 'maxBudget'),
-    budgetDuration: text(entity, 'budgetDuration'),
-    models: stringList(entity, 'models'),
-    tpmLimit: numeric(entity, 'tpmLimit'),
-    rpmLimit: numeric(entity, 'rpmLimit'),
+    entraRole: textOf(entity, 'entraRole'),
+    maxBudget: numberOf(entity, 'maxBudget'),
+    budgetDuration: textOf(entity, 'budgetDuration'),
+    models: stringListOf(entity.models),
+    tpmLimit: numberOf(entity, 'tpmLimit'),
+    rpmLimit: numberOf(entity, 'rpmLimit'),
     source: source(entity),
     accountEnabled: flag(entity, 'accountEnabled', true),
     deletedInEntra: flag(entity, 'deletedInEntra', false),
-    createdAt: text(entity, 'createdAt') ?? '',
-    lastSignInAt: text(entity, 'lastSignInAt'),
+    createdAt: textOf(entity, 'createdAt') ?? '',
+    lastSignInAt: textOf(entity, 'lastSignInAt'),
     etag: entity.etag,
   };
 }
@@ -215,7 +190,7 @@ export function userTeamFromEntity(entity: StoredEntity): Stored<UserTeamLink> {
     teamId: entity.rowKey.slice(USER_TEAM_ROW_PREFIX.length),
     role: role(entity),
     source: source(entity),
-    addedAt: text(entity, 'addedAt') ?? '',
+    addedAt: textOf(entity, 'addedAt') ?? '',
     etag: entity.etag,
   };
 }

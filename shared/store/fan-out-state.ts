@@ -13,6 +13,7 @@ import type {
 } from '../sync/fan-out-model.js';
 import type { HeldChange, IncompleteGroup, RunSummary, RunTrigger } from '../sync/run-records.js';
 import type { EntityProperties, StoredEntity } from './entities.js';
+import { jsonList, numberOf, parsedJson, textOf } from './entity-values.js';
 import type { Tables, TableWrite } from './tables.js';
 
 const RUN_ROW = 'run';
@@ -38,24 +39,8 @@ export interface FanOutStore {
 
 const partitionOf = (runId: string) => `fan-out~${runId}`;
 const shareRow = (share: number) => `share-${String(share).padStart(5, '0')}`;
-
-function text(entity: StoredEntity, name: string): string {
-  const value = entity[name];
-  return typeof value === 'string' ? value : '';
-}
-
-function number(entity: StoredEntity, name: string): number {
-  const value = entity[name];
-  return typeof value === 'number' ? value : 0;
-}
-
-function parsed<T>(value: string, fallback: T): T {
-  try {
-    return value === '' ? fallback : (JSON.parse(value) as T);
-  } catch {
-    return fallback;
-  }
-}
+const number = (entity: StoredEntity, name: string) => numberOf(entity, name) ?? 0;
+const text = (entity: StoredEntity, name: string) => textOf(entity, name) ?? '';
 
 function cutList<T>(items: readonly T[]): T[] {
   const kept: T[] = [];
@@ -81,17 +66,16 @@ function runFrom(entity: StoredEntity): FanOutRun {
 }
 
 function shareFrom(entity: StoredEntity): ShareState {
-  const teams = text(entity, 'heldTeamsJson');
   return {
     share: number(entity, 'share'),
-    groupIds: parsed<string[]>(text(entity, 'groupIdsJson'), []),
+    groupIds: jsonList<string>(entity.groupIdsJson),
     phase: (text(entity, 'phase') || 'queued') as SharePhase,
     removals: number(entity, 'removals'),
-    summary: parsed<RunSummary | undefined>(text(entity, 'summaryJson'), undefined),
-    held: parsed<HeldChange[]>(text(entity, 'heldJson'), []),
-    heldTeams: entity.allHeldTeams === true ? 'all' : parsed<string[]>(teams, []),
+    summary: parsedJson(entity.summaryJson) as RunSummary | undefined,
+    held: jsonList<HeldChange>(entity.heldJson),
+    heldTeams: entity.allHeldTeams === true ? 'all' : jsonList<string>(entity.heldTeamsJson),
     holdReason: text(entity, 'holdReason') || undefined,
-    incompleteGroups: parsed<IncompleteGroup[]>(text(entity, 'incompleteGroupsJson'), []),
+    incompleteGroups: jsonList<IncompleteGroup>(entity.incompleteGroupsJson),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type RunTrigger,
 } from '../sync/run-records.js';
 import type { EntityProperties, StoredEntity } from './entities.js';
+import { jsonList } from './entity-values.js';
 import type { Tables } from './tables.js';
 
 const RUNS_PARTITION = 'runs';
@@ -66,16 +67,6 @@ export function runProperties(record: RunRecord): EntityProperties {
   return properties;
 }
 
-function parseList<T>(value: unknown): T[] {
-  if (typeof value !== 'string') return [];
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return Array.isArray(parsed) ? (parsed as T[]) : [];
-  } catch {
-    return [];
-  }
-}
-
 export function runFromEntity(entity: StoredEntity): RunRecord {
   const text = (name: string) => (typeof entity[name] === 'string' ? entity[name] : undefined);
   const hasSummary = typeof entity.groups === 'number';
@@ -93,8 +84,8 @@ export function runFromEntity(entity: StoredEntity): RunRecord {
     outcome: (text('outcome') ?? 'failed') as RunOutcome,
     summary,
     holdReason: text('holdReason'),
-    held: parseList<HeldChange>(entity.heldJson),
-    incompleteGroups: parseList<IncompleteGroup>(entity.incompleteGroupsJson),
+    held: jsonList<HeldChange>(entity.heldJson),
+    incompleteGroups: jsonList<IncompleteGroup>(entity.incompleteGroupsJson),
     allowEmptyAssignments: entity.allowEmptyAssignments === true ? true : undefined,
     error:
       errorCode === undefined
