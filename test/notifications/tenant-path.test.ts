@@ -114,10 +114,12 @@ describe('a change in the tenant reaches both partitions through its notificatio
     await eventually(() => isGone(S.ben), 'Ben removed on both sides', FRESH_WITHIN_MS);
     await settled();
     await expectTablesMatchEntra(services, sim.admin.getState());
-    expect((await runsSinceSetUp()).map((run) => run.trigger)).toEqual([
-      'notification',
-      'notification',
-    ]);
+    // One run per change, or one alone: the first run's check of Entra after it wrote can see Ben
+    // already gone and remove him too, and then the second notification's run writes nothing.
+    const triggers = (await runsSinceSetUp()).map((run) => run.trigger);
+    expect(triggers.length).toBeGreaterThanOrEqual(1);
+    expect(triggers.length).toBeLessThanOrEqual(2);
+    expect(new Set(triggers)).toEqual(new Set(['notification']));
     expect(sim.counters().notifications).toMatchObject({ dropped: 0, abandoned: 0 });
   });
 
