@@ -10,6 +10,12 @@ export function textOf(entity: StoredEntity, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** A text property that holds something: an empty string (a merge's way to clear) is absent. */
+export function filledTextOf(entity: StoredEntity, name: string): string | undefined {
+  const value = textOf(entity, name);
+  return value === '' ? undefined : value;
+}
+
 export function numberOf(entity: StoredEntity, name: string): number | undefined {
   const value = entity[name];
   if (typeof value === 'number') return value;

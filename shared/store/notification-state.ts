@@ -4,8 +4,9 @@
  * the worker's counters, and per group the start of its last notification sync (so repeated
  * messages for a group coalesce).
  */
-import type { EntityProperties, StoredEntity } from './entities.js';
+import type { EntityProperties } from './entities.js';
 import type { Tables, TableWrite } from './tables.js';
+import { filledTextOf, numberOf } from './entity-values.js';
 
 const PARTITION = 'notifications';
 const SUBSCRIPTION_ROW = 'subscription';
@@ -71,11 +72,6 @@ export interface NotificationState {
   markGroupSyncStarted(groupIds: readonly string[], startedAt: Date): Promise<void>;
 }
 
-function text(entity: StoredEntity, name: string): string | undefined {
-  const value = entity[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
 function definedText(record: object): EntityProperties {
   const properties: EntityProperties = {};
   for (const [name, value] of Object.entries(record)) {
@@ -103,19 +99,19 @@ export function notificationState(
   return {
     async readSubscription() {
       const entity = await tables.readEntity('state', PARTITION, SUBSCRIPTION_ROW);
-      const subscriptionId = entity && text(entity, 'subscriptionId');
+      const subscriptionId = entity && filledTextOf(entity, 'subscriptionId');
       if (entity === undefined || subscriptionId === undefined) return undefined;
       return {
         subscriptionId,
-        resource: text(entity, 'resource') ?? '',
-        expiresAt: text(entity, 'expiresAt') ?? new Date(0).toISOString(),
-        createdAt: text(entity, 'createdAt') ?? '',
-        lastRenewedAt: text(entity, 'lastRenewedAt'),
-        fingerprint: text(entity, 'fingerprint') ?? '',
-        lastLifecycleEvent: text(entity, 'lastLifecycleEvent'),
-        lastLifecycleAt: text(entity, 'lastLifecycleAt'),
-        lastError: text(entity, 'lastError'),
-        lastErrorAt: text(entity, 'lastErrorAt'),
+        resource: filledTextOf(entity, 'resource') ?? '',
+        expiresAt: filledTextOf(entity, 'expiresAt') ?? new Date(0).toISOString(),
+        createdAt: filledTextOf(entity, 'createdAt') ?? '',
+        lastRenewedAt: filledTextOf(entity, 'lastRenewedAt'),
+        fingerprint: filledTextOf(entity, 'fingerprint') ?? '',
+        lastLifecycleEvent: filledTextOf(entity, 'lastLifecycleEvent'),
+        lastLifecycleAt: filledTextOf(entity, 'lastLifecycleAt'),
+        lastError: filledTextOf(entity, 'lastError'),
+        lastErrorAt: filledTextOf(entity, 'lastErrorAt'),
       };
     },
 
@@ -147,7 +143,7 @@ export function notificationState(
 
     async generatedClientState(generate) {
       const kept = await tables.readEntity('state', PARTITION, CLIENT_STATE_ROW);
-      const value = kept && text(kept, 'value');
+      const value = kept && filledTextOf(kept, 'value');
       if (value !== undefined) return value;
       const candidate = generate();
       const created = await tables.applyWrites([
@@ -159,7 +155,7 @@ export function notificationState(
       ]);
       if (created.results[0]?.outcome === 'applied') return candidate;
       const winner = await tables.readEntity('state', PARTITION, CLIENT_STATE_ROW);
-      const won = winner && text(winner, 'value');
+      const won = winner && filledTextOf(winner, 'value');
       if (won === undefined) throw created.results[0]?.error ?? new Error('no clientState kept');
       return won;
     },
@@ -173,8 +169,7 @@ export function notificationState(
         const current = await tables.readEntity('state', PARTITION, rowKey);
         const properties: EntityProperties = {};
         for (const [name, increment] of Object.entries(increments)) {
-          const before = current?.[name];
-          properties[name] = (typeof before === 'number' ? before : 0) + increment;
+          properties[name] = ((current && numberOf(current, name)) ?? 0) + increment;
         }
         if (at !== undefined) properties[at.field] = at.time.toISOString();
         const key = stateKey(PARTITION, rowKey);
@@ -200,15 +195,12 @@ export function notificationState(
       const counts = Object.fromEntries(
         COUNTER_NAMES.map((name) => [
           name,
-          entities.reduce((sum, entity) => {
-            const value = entity?.[name];
-            return sum + (typeof value === 'number' ? value : 0);
-          }, 0),
+          entities.reduce((sum, entity) => sum + ((entity && numberOf(entity, name)) ?? 0), 0),
         ]),
       ) as Record<CounterName, number>;
       const latest = (field: string) =>
         entities.reduce<string | undefined>(
-          (newest, entity) => later(newest, entity && text(entity, field)),
+          (newest, entity) => later(newest, entity && filledTextOf(entity, field)),
           undefined,
         );
       return {
@@ -223,7 +215,7 @@ export function notificationState(
       await Promise.all(
         groupIds.map(async (groupId) => {
           const entity = await tables.readEntity('state', GROUP_SYNC_PARTITION, groupId);
-          const startedAt = entity && text(entity, 'startedAt');
+          const startedAt = entity && filledTextOf(entity, 'startedAt');
           if (startedAt !== undefined) starts.set(groupId, startedAt);
         }),
       );
