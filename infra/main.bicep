@@ -222,6 +222,7 @@ var privateLinkTargets privateLinkTargetType[] = concat(
     resourceId: resourceId('Microsoft.Storage/storageAccounts', storageAccountName)
     groupId: service
     privateDnsZoneName: 'privatelink.${service}.${environment().suffixes.storage}'
+    existingPrivateDnsZoneId: privateNetworking.?existingPrivateDnsZoneIds[?service]
   }),
   [
     {
@@ -229,6 +230,7 @@ var privateLinkTargets privateLinkTargetType[] = concat(
       resourceId: resourceId('Microsoft.KeyVault/vaults', keyVaultName)
       groupId: 'vault'
       privateDnsZoneName: keyVaultPrivateDnsZoneName
+      existingPrivateDnsZoneId: privateNetworking.?existingPrivateDnsZoneIds.?vault
     }
   ]
 )

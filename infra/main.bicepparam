@@ -68,6 +68,12 @@ param defaultInternalUserParams = {
 // Private networking of storage and Key Vault (docs/deploy.md, "Private networking"): off for a
 // first deployment. PRIVATE_NETWORKING=true creates a virtual network (VNET_ADDRESS_PREFIX, a /24
 // or larger) or, with APP_SUBNET_ID and PRIVATE_ENDPOINT_SUBNET_ID, uses two existing subnets.
+// PRIVATE_DNS_ZONE_ID_BLOB, _TABLE, _QUEUE and _VAULT name existing private DNS zones (a landing
+// zone's central ones) to register the endpoints in instead of zones of the deployment's own.
+var blobZoneId = readEnvironmentVariable('PRIVATE_DNS_ZONE_ID_BLOB', '')
+var tableZoneId = readEnvironmentVariable('PRIVATE_DNS_ZONE_ID_TABLE', '')
+var queueZoneId = readEnvironmentVariable('PRIVATE_DNS_ZONE_ID_QUEUE', '')
+var vaultZoneId = readEnvironmentVariable('PRIVATE_DNS_ZONE_ID_VAULT', '')
 param privateNetworking = {
   enabled: readEnvironmentVariable('PRIVATE_NETWORKING', 'false') == 'true'
   addressPrefix: readEnvironmentVariable('VNET_ADDRESS_PREFIX', '10.40.0.0/24')
@@ -77,6 +83,12 @@ param privateNetworking = {
         appSubnetId: readEnvironmentVariable('APP_SUBNET_ID', '')
         privateEndpointSubnetId: readEnvironmentVariable('PRIVATE_ENDPOINT_SUBNET_ID', '')
       }
+  existingPrivateDnsZoneIds: {
+    blob: empty(blobZoneId) ? null : blobZoneId
+    table: empty(tableZoneId) ? null : tableZoneId
+    queue: empty(queueZoneId) ? null : queueZoneId
+    vault: empty(vaultZoneId) ? null : vaultZoneId
+  }
 }
 
 // Capacity.

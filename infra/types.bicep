@@ -198,6 +198,25 @@ type privateNetworkingType = {
 
   @description('Use these subnets instead of creating a virtual network; the private DNS zones are linked to their virtual network.')
   existingSubnets: existingSubnetsType?
+
+  @description('Private DNS zones that already exist (a landing zone\'s central zones, linked to the hub by its owners): the endpoints register in these, and the template creates and links no zone of its own for them.')
+  existingPrivateDnsZoneIds: existingPrivateDnsZoneIdsType?
+}
+
+@export()
+@description('Resource ids of existing private DNS zones, per sub-resource; a sub-resource left out gets a zone of its own.')
+type existingPrivateDnsZoneIdsType = {
+  @description('Resource id of the privatelink.blob.<storage suffix> zone.')
+  blob: string?
+
+  @description('Resource id of the privatelink.table.<storage suffix> zone.')
+  table: string?
+
+  @description('Resource id of the privatelink.queue.<storage suffix> zone.')
+  queue: string?
+
+  @description('Resource id of the privatelink.vaultcore.<suffix> zone.')
+  vault: string?
 }
 
 @export()
@@ -214,6 +233,9 @@ type privateLinkTargetType = {
 
   @description('Name of the private DNS zone, for example privatelink.table.core.windows.net.')
   privateDnsZoneName: string
+
+  @description('Resource id of an existing zone of that name to register in; absent, the module creates the zone and links it to the network.')
+  existingPrivateDnsZoneId: string?
 }
 
 @export()

@@ -1,5 +1,6 @@
 // One private endpoint and the private DNS zone that resolves the resource's public name to it
-// inside the virtual network.
+// inside the virtual network: a zone of its own, or an existing one (a landing zone's central
+// zones are linked to the hub by their owners, so nothing is created or linked for them).
 import { privateLinkTargetType, tagsType } from '../types.bicep'
 
 @description('Name of the private endpoint.')
@@ -20,13 +21,18 @@ param subnetId string
 @description('Resource id of the virtual network the DNS zone is linked to.')
 param virtualNetworkId string
 
-resource privateDnsZone 'Microsoft.Network/privateDnsZones@2024-06-01' = {
+var createZone = target.?existingPrivateDnsZoneId == null
+var privateDnsZoneId = createZone
+  ? resourceId('Microsoft.Network/privateDnsZones', target.privateDnsZoneName)
+  : target.?existingPrivateDnsZoneId!
+
+resource privateDnsZone 'Microsoft.Network/privateDnsZones@2024-06-01' = if (createZone) {
   name: target.privateDnsZoneName
   location: 'global'
   tags: tags
 }
 
-resource virtualNetworkLink 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = {
+resource virtualNetworkLink 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = if (createZone) {
   parent: privateDnsZone
   name: 'link-${uniqueString(virtualNetworkId)}'
   location: 'global'
@@ -66,7 +72,7 @@ resource privateEndpoint 'Microsoft.Network/privateEndpoints@2025-07-01' = {
         {
           name: target.groupId
           properties: {
-            privateDnsZoneId: privateDnsZone.id
+            privateDnsZoneId: privateDnsZoneId
           }
         }
       ]
@@ -77,5 +83,5 @@ resource privateEndpoint 'Microsoft.Network/privateEndpoints@2025-07-01' = {
 @description('Resource id of the private endpoint.')
 output privateEndpointId string = privateEndpoint.id
 
-@description('Resource id of the private DNS zone.')
-output privateDnsZoneId string = privateDnsZone.id
+@description('Resource id of the private DNS zone the endpoint registers in (its own or the existing one).')
+output privateDnsZoneId string = privateDnsZoneId

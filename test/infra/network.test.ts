@@ -14,16 +14,39 @@ const existing = {
   PRIVATE_ENDPOINT_SUBNET_ID: `${hubNetwork}/subnets/endpoints`,
 };
 
+const dns = '/subscriptions/00000000-0000-0000-0000-0000000000dd/resourceGroups/rg-dns';
+const centralZones = {
+  blob: `${dns}/providers/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net`,
+  table: `${dns}/providers/Microsoft.Network/privateDnsZones/privatelink.table.core.windows.net`,
+  queue: `${dns}/providers/Microsoft.Network/privateDnsZones/privatelink.queue.core.windows.net`,
+  vault: `${dns}/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net`,
+};
+
 let publicDeployment: Snapshot;
 let newNetwork: Snapshot;
 let existingSubnets: Snapshot;
+let existingZones: Snapshot;
+let oneExistingZone: Snapshot;
 
 beforeAll(async () => {
-  [publicDeployment, newNetwork, existingSubnets] = await Promise.all([
-    snapshotOf('public', {}),
-    snapshotOf('private-new-network', { PRIVATE_NETWORKING: 'true' }),
-    snapshotOf('private-existing-subnets', { PRIVATE_NETWORKING: 'true', ...existing }),
-  ]);
+  [publicDeployment, newNetwork, existingSubnets, existingZones, oneExistingZone] =
+    await Promise.all([
+      snapshotOf('public', {}),
+      snapshotOf('private-new-network', { PRIVATE_NETWORKING: 'true' }),
+      snapshotOf('private-existing-subnets', { PRIVATE_NETWORKING: 'true', ...existing }),
+      snapshotOf('private-existing-zones', {
+        PRIVATE_NETWORKING: 'true',
+        ...existing,
+        PRIVATE_DNS_ZONE_ID_BLOB: centralZones.blob,
+        PRIVATE_DNS_ZONE_ID_TABLE: centralZones.table,
+        PRIVATE_DNS_ZONE_ID_QUEUE: centralZones.queue,
+        PRIVATE_DNS_ZONE_ID_VAULT: centralZones.vault,
+      }),
+      snapshotOf('private-one-existing-zone', {
+        PRIVATE_NETWORKING: 'true',
+        PRIVATE_DNS_ZONE_ID_TABLE: centralZones.table,
+      }),
+    ]);
 }, 180_000);
 
 function createdNetwork(snapshot: Snapshot): { id: string; app: string; endpoints: string } {
@@ -94,9 +117,60 @@ describe('private networking on, in existing subnets', () => {
   });
 });
 
+describe("private networking on, with a landing zone's central private DNS zones", () => {
+  it('registers every endpoint in the given zones, and creates and links no zone of its own', () => {
+    expect(ofType(existingZones, 'Microsoft.Network/privateDnsZones')).toEqual([]);
+    expect(ofType(existingZones, 'Microsoft.Network/privateDnsZones/virtualNetworkLinks')).toEqual(
+      [],
+    );
+    expect(
+      networkViolations(existingZones, {
+        private: true,
+        appSubnetId: existing.APP_SUBNET_ID,
+        privateEndpointSubnetId: existing.PRIVATE_ENDPOINT_SUBNET_ID,
+        virtualNetworkId: hubNetwork,
+        existingZoneIds: centralZones,
+      }),
+    ).toEqual([]);
+  });
+
+  it('creates and links zones only for the sub-resources given none (table given, three created)', () => {
+    const network = createdNetwork(oneExistingZone);
+    expect(ofType(oneExistingZone, 'Microsoft.Network/privateDnsZones')).toHaveLength(3);
+    expect(
+      networkViolations(oneExistingZone, {
+        private: true,
+        appSubnetId: network.app,
+        privateEndpointSubnetId: network.endpoints,
+        virtualNetworkId: network.id,
+        existingZoneIds: { table: centralZones.table },
+      }),
+    ).toEqual([]);
+  });
+
+  it('the check catches an endpoint that registers in its own zone when one was given', () => {
+    const network = createdNetwork(newNetwork);
+    expect(
+      networkViolations(newNetwork, {
+        private: true,
+        appSubnetId: network.app,
+        privateEndpointSubnetId: network.endpoints,
+        virtualNetworkId: network.id,
+        existingZoneIds: { vault: centralZones.vault },
+      }),
+    ).toEqual(
+      expect.arrayContaining([
+        'a DNS zone vault was created beside the existing one',
+        'the existing DNS zone vault was linked by this deployment',
+        'vault endpoint does not register in the existing DNS zone',
+      ]),
+    );
+  });
+});
+
 describe('data roles', () => {
   it('grants exactly the listed roles, each to the app identity, on the documented scope, with or without the option', () => {
-    for (const snapshot of [publicDeployment, newNetwork, existingSubnets]) {
+    for (const snapshot of [publicDeployment, newNetwork, existingSubnets, existingZones]) {
       const { granted, problems } = grantedRoles(snapshot);
       expect(problems).toEqual([]);
       expect(

@@ -415,6 +415,8 @@ export interface NetworkExpectation {
   readonly appSubnetId?: string;
   readonly privateEndpointSubnetId?: string;
   readonly virtualNetworkId?: string;
+  /** Existing private DNS zones by group id: registered in, neither created nor linked. */
+  readonly existingZoneIds?: Readonly<Partial<Record<string, string>>>;
 }
 
 function only(snapshot: Snapshot, type: string, problems: string[]): PredictedResource | undefined {
@@ -487,9 +489,11 @@ export function networkViolations(snapshot: Snapshot, expected: NetworkExpectati
     queue: account?.id,
     vault: vault?.id,
   };
+  const existingZones = expected.existingZoneIds ?? {};
+  const ownZones = 4 - Object.keys(existingZones).length;
   expectEqual(problems, 'private endpoints', endpoints.length, 4);
-  expectEqual(problems, 'private DNS zones', zones.length, 4);
-  expectEqual(problems, 'private DNS zone links', links.length, 4);
+  expectEqual(problems, 'private DNS zones', zones.length, ownZones);
+  expectEqual(problems, 'private DNS zone links', links.length, ownZones);
   expectEqual(problems, 'private DNS zone groups', groups.length, 4);
   for (const [groupId, zoneName] of Object.entries(privateDnsZoneNames)) {
     const endpoint = endpoints.find((resource) => {
@@ -518,6 +522,17 @@ export function networkViolations(snapshot: Snapshot, expected: NetworkExpectati
       objectAt(endpoint.properties, 'subnet').id,
       expected.privateEndpointSubnetId ?? null,
     );
+    const group = groups.find((resource) => resource.name.startsWith(`${endpoint.name}/`));
+    const existingZone = existingZones[groupId];
+    if (existingZone !== undefined) {
+      if (zones.some((zone) => zone.name === `[${zoneName}]`))
+        problems.push(`a DNS zone ${groupId} was created beside the existing one`);
+      if (links.some((resource) => resource.name.includes(zoneName)))
+        problems.push(`the existing DNS zone ${groupId} was linked by this deployment`);
+      if (group === undefined || !JSON.stringify(group.properties).includes(existingZone))
+        problems.push(`${groupId} endpoint does not register in the existing DNS zone`);
+      continue;
+    }
     if (!zones.some((zone) => zone.name === `[${zoneName}]`))
       problems.push(`no DNS zone ${zoneName}`);
     const link = links.find((resource) => resource.name.includes(zoneName));
@@ -536,7 +551,6 @@ export function networkViolations(snapshot: Snapshot, expected: NetworkExpectati
         expected.virtualNetworkId ?? null,
       );
     }
-    const group = groups.find((resource) => resource.name.startsWith(`${endpoint.name}/`));
     if (group === undefined || !JSON.stringify(group.properties).includes(zoneName)) {
       problems.push(`${groupId} endpoint does not register in its DNS zone`);
     }
