@@ -53,6 +53,8 @@ export interface LocalHostOptions {
   /** Host names answered besides loopback ones (for a host bound to another interface). */
   readonly allowedHosts?: readonly string[];
   readonly maxBodyBytes?: number;
+  /** Longest time a client may take to send a whole request (default 30 s), then 408. */
+  readonly requestTimeoutMs?: number;
   /** Off in tests that do not want queue triggers polling. */
   readonly queues?: boolean;
   /** Default: host.json's `extensions.queues` (host.json in the working directory). */
@@ -68,6 +70,7 @@ export interface LocalHost {
 }
 
 const ROUTE_PREFIX = '/api/';
+const REQUEST_TIMEOUT_MS = 30_000;
 const ADMIN_FUNCTIONS = /^\/admin\/functions\/([^/]+)$/;
 
 function resolveSetting(value: string, settings: Readonly<Record<string, string | undefined>>) {
@@ -195,7 +198,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     }
   }
 
-  const server = createServer((request, response) => {
+  // Node's own default lets a request trickle in for 5 minutes; a client that declares a body
+  // and stops sending should not hold a connection that long.
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const timeouts = {
+    requestTimeout,
+    headersTimeout: requestTimeout,
+    connectionsCheckingInterval: Math.min(1_000, requestTimeout),
+  };
+  const server = createServer(timeouts, (request, response) => {
     const started = Date.now();
     serve(request, response)
       .catch((error: unknown) => {
@@ -227,8 +238,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       });
   });
   // A request line or header the parser refuses never reaches the handler: answer 400, stay up.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const status =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     else socket.destroy();
   });
 

@@ -167,6 +167,41 @@ describe('the local host refuses what would have stopped it or leaked to other s
     expect(errors).toEqual([]);
   });
 
+  it('answers 408 and closes when a declared body stops coming, and runs nothing', async () => {
+    const patient = await startLocalHost({
+      definitions,
+      port: 0,
+      requestTimeoutMs: 300,
+      log: () => undefined,
+    });
+    try {
+      const before = seen.length;
+      const { port: patientPort } = new URL(patient.url);
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(patientPort), '127.0.0.1', () => {
+          // 10 of the 100 bytes declared, and then nothing, with the connection left open.
+          socket.write(
+            `POST /api/items/abc HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n` +
+              'x'.repeat(10),
+          );
+        });
+        let data = '';
+        socket.on('data', (chunk) => {
+          data += chunk.toString();
+        });
+        socket.on('close', () => {
+          resolve(data);
+        });
+        socket.on('error', reject);
+      });
+      expect(reply).toMatch(/^HTTP\/1\.1 408/);
+      expect(seen.length).toBe(before);
+      expect((await fetch(`${patient.url}/api/items/abc`)).status).toBe(200);
+    } finally {
+      await patient.stop();
+    }
+  });
+
   it('answers a request line the HTTP parser refuses with 400, and keeps serving', async () => {
     const reply = await new Promise<string>((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => {
