@@ -59,6 +59,21 @@ function createdNetwork(snapshot: Snapshot): { id: string; app: string; endpoint
   };
 }
 
+/** The network check for a deployment that created its own virtual network. */
+function createdNetworkViolations(
+  snapshot: Snapshot,
+  existingZoneIds?: Readonly<Partial<Record<string, string>>>,
+): string[] {
+  const network = createdNetwork(snapshot);
+  return networkViolations(snapshot, {
+    private: true,
+    appSubnetId: network.app,
+    privateEndpointSubnetId: network.endpoints,
+    virtualNetworkId: network.id,
+    ...(existingZoneIds === undefined ? {} : { existingZoneIds }),
+  });
+}
+
 describe('private networking off (the default)', () => {
   it('keeps public network access with the Allow default action, and creates no network resources', () => {
     expect(networkViolations(publicDeployment, { private: false })).toEqual([]);
@@ -91,15 +106,7 @@ describe('private networking on, with a new virtual network', () => {
   });
 
   it('puts blob, table, queue and vault behind private endpoints with linked DNS zones, public access Disabled', () => {
-    const network = createdNetwork(newNetwork);
-    expect(
-      networkViolations(newNetwork, {
-        private: true,
-        appSubnetId: network.app,
-        privateEndpointSubnetId: network.endpoints,
-        virtualNetworkId: network.id,
-      }),
-    ).toEqual([]);
+    expect(createdNetworkViolations(newNetwork)).toEqual([]);
   });
 });
 
@@ -135,30 +142,12 @@ describe("private networking on, with a landing zone's central private DNS zones
   });
 
   it('creates and links zones only for the sub-resources given none (table given, three created)', () => {
-    const network = createdNetwork(oneExistingZone);
     expect(ofType(oneExistingZone, 'Microsoft.Network/privateDnsZones')).toHaveLength(3);
-    expect(
-      networkViolations(oneExistingZone, {
-        private: true,
-        appSubnetId: network.app,
-        privateEndpointSubnetId: network.endpoints,
-        virtualNetworkId: network.id,
-        existingZoneIds: { table: centralZones.table },
-      }),
-    ).toEqual([]);
+    expect(createdNetworkViolations(oneExistingZone, { table: centralZones.table })).toEqual([]);
   });
 
   it('the check catches an endpoint that registers in its own zone when one was given', () => {
-    const network = createdNetwork(newNetwork);
-    expect(
-      networkViolations(newNetwork, {
-        private: true,
-        appSubnetId: network.app,
-        privateEndpointSubnetId: network.endpoints,
-        virtualNetworkId: network.id,
-        existingZoneIds: { vault: centralZones.vault },
-      }),
-    ).toEqual(
+    expect(createdNetworkViolations(newNetwork, { vault: centralZones.vault })).toEqual(
       expect.arrayContaining([
         'a DNS zone vault was created beside the existing one',
         'the existing DNS zone vault was linked by this deployment',

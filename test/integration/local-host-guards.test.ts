@@ -71,6 +71,23 @@ function raw(
   });
 }
 
+/** What the host answers to these bytes, read until it closes the connection. */
+function replyTo(bytes: string, toPort = port): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(toPort, '127.0.0.1', () => {
+      socket.write(bytes);
+    });
+    let data = '';
+    socket.on('data', (chunk) => {
+      data += chunk.toString();
+    });
+    socket.on('close', () => {
+      resolve(data);
+    });
+    socket.on('error', reject);
+  });
+}
+
 async function stillServing() {
   expect((await fetch(`${host.url}/api/items/abc`)).status).toBe(200);
 }
@@ -176,24 +193,12 @@ describe('the local host refuses what would have stopped it or leaked to other s
     });
     try {
       const before = seen.length;
-      const { port: patientPort } = new URL(patient.url);
-      const reply = await new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(patientPort), '127.0.0.1', () => {
-          // 10 of the 100 bytes declared, and then nothing, with the connection left open.
-          socket.write(
-            `POST /api/items/abc HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n` +
-              'x'.repeat(10),
-          );
-        });
-        let data = '';
-        socket.on('data', (chunk) => {
-          data += chunk.toString();
-        });
-        socket.on('close', () => {
-          resolve(data);
-        });
-        socket.on('error', reject);
-      });
+      // 10 of the 100 bytes declared, and then nothing, with the connection left open.
+      const reply = await replyTo(
+        'POST /api/items/abc HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n' +
+          'x'.repeat(10),
+        Number(new URL(patient.url).port),
+      );
       expect(reply).toMatch(/^HTTP\/1\.1 408/);
       expect(seen.length).toBe(before);
       expect((await fetch(`${patient.url}/api/items/abc`)).status).toBe(200);
@@ -203,19 +208,9 @@ describe('the local host refuses what would have stopped it or leaked to other s
   });
 
   it('answers a request line the HTTP parser refuses with 400, and keeps serving', async () => {
-    const reply = await new Promise<string>((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.write('GET /api/items/abc HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n');
-      });
-      let data = '';
-      socket.on('data', (chunk) => {
-        data += chunk.toString();
-      });
-      socket.on('end', () => {
-        resolve(data);
-      });
-      socket.on('error', reject);
-    });
+    const reply = await replyTo(
+      'GET /api/items/abc HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n',
+    );
     expect(reply).toMatch(/^HTTP\/1\.1 400/);
     await stillServing();
   });
