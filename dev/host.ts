@@ -237,7 +237,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         );
       });
   });
-  // A request line or header the parser refuses never reaches the handler: answer 400, stay up.
+  // What the parser refuses, or a request that did not arrive in time, never reaches a function:
+  // answer 400 or 408 and stay up.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     const status =
       error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
