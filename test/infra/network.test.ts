@@ -74,6 +74,20 @@ function createdNetworkViolations(
   });
 }
 
+/** The network check for a deployment into the given hub subnets. */
+function givenSubnetViolations(
+  snapshot: Snapshot,
+  existingZoneIds?: Readonly<Partial<Record<string, string>>>,
+): string[] {
+  return networkViolations(snapshot, {
+    private: true,
+    appSubnetId: existing.APP_SUBNET_ID,
+    privateEndpointSubnetId: existing.PRIVATE_ENDPOINT_SUBNET_ID,
+    virtualNetworkId: hubNetwork,
+    ...(existingZoneIds === undefined ? {} : { existingZoneIds }),
+  });
+}
+
 describe('private networking off (the default)', () => {
   it('keeps public network access with the Allow default action, and creates no network resources', () => {
     expect(networkViolations(publicDeployment, { private: false })).toEqual([]);
@@ -113,14 +127,7 @@ describe('private networking on, with a new virtual network', () => {
 describe('private networking on, in existing subnets', () => {
   it('creates no virtual network, and uses the given subnets and their network', () => {
     expect(ofType(existingSubnets, 'Microsoft.Network/virtualNetworks')).toEqual([]);
-    expect(
-      networkViolations(existingSubnets, {
-        private: true,
-        appSubnetId: existing.APP_SUBNET_ID,
-        privateEndpointSubnetId: existing.PRIVATE_ENDPOINT_SUBNET_ID,
-        virtualNetworkId: hubNetwork,
-      }),
-    ).toEqual([]);
+    expect(givenSubnetViolations(existingSubnets)).toEqual([]);
   });
 });
 
@@ -130,15 +137,7 @@ describe("private networking on, with a landing zone's central private DNS zones
     expect(ofType(existingZones, 'Microsoft.Network/privateDnsZones/virtualNetworkLinks')).toEqual(
       [],
     );
-    expect(
-      networkViolations(existingZones, {
-        private: true,
-        appSubnetId: existing.APP_SUBNET_ID,
-        privateEndpointSubnetId: existing.PRIVATE_ENDPOINT_SUBNET_ID,
-        virtualNetworkId: hubNetwork,
-        existingZoneIds: centralZones,
-      }),
-    ).toEqual([]);
+    expect(givenSubnetViolations(existingZones, centralZones)).toEqual([]);
   });
 
   it('creates and links zones only for the sub-resources given none (table given, three created)', () => {
@@ -213,7 +212,6 @@ describe('the checks catch a wrong deployment', () => {
   });
 
   it('a missing endpoint, an unlinked zone, or private resources with the option off', () => {
-    const network = createdNetwork(newNetwork);
     const wrong = newNetwork.filter(
       (resource) =>
         resource.name !==
@@ -225,12 +223,8 @@ describe('the checks catch a wrong deployment', () => {
           resource.name.includes("'table'")
         ),
     );
-    const problems = networkViolations(wrong, {
-      private: true,
-      appSubnetId: network.app,
-      privateEndpointSubnetId: network.endpoints,
-      virtualNetworkId: network.id,
-    });
+    // The virtual network stays in `wrong`, so its ids are read from it as from newNetwork.
+    const problems = createdNetworkViolations(wrong);
     expect(problems).toContain('no private endpoint for vault');
     expect(problems).toContain('DNS zone table is not linked to a network');
     const leftOver = [
